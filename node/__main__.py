@@ -1,0 +1,5 @@
+"""`python -m node` is the `commonroom` command."""
+
+from node.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""create_app(settings): the only way to build the web application, for tests and production."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp_jinja2
+import aiohttp_session
+import jinja2
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from node import keys
+from node.domain.errors import ConfigurationMissing
+from node.paths import templates_dir
+from node.settings import Settings
+from node.storage.pool import Database
+from node.web.metrics import PoolCollector, http_metrics
+from node.web.middlewares import csrf_protect, current_account, error_pages, observe
+from node.web.routes import setup_routes
+from node.web.session import session_storage
+
+MAX_REQUEST_BODY = 1024 * 1024 * 8
+
+
+def create_app(settings: Settings) -> web.Application:
+    if not settings.database_url or not settings.secret_key:
+        raise ConfigurationMissing("create_app needs settings with a database URL and secret key")
+    app = web.Application(middlewares=[observe, error_pages], client_max_size=MAX_REQUEST_BODY)
+    app[keys.SETTINGS] = settings
+    registry = CollectorRegistry()
+    app[keys.METRICS_REGISTRY] = registry
+    app[keys.HTTP_METRICS] = http_metrics(registry)
+    aiohttp_session.setup(app, session_storage(settings))
+    app.middlewares.extend([current_account, csrf_protect])
+    _setup_templates(app)
+    setup_routes(app)
+    app.cleanup_ctx.append(_database)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    assert settings.database_url is not None
+    db = await Database.connect(settings.database_url)
+    app[keys.DATABASE] = db
+
+    def read_pool() -> tuple[int, int, int]:
+        stats = db.stats()
+        return stats.size, stats.idle, stats.max_size
+
+    app[keys.METRICS_REGISTRY].register(PoolCollector(read_pool))
+    yield
+    await db.close()
+
+
+def _setup_templates(app: web.Application) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals["node_name"] = "Commonroom"
+    env.globals["static"] = lambda name: str(app.router["static"].url_for(filename=name))

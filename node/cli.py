@@ -1,0 +1,96 @@
+"""The `commonroom` command line (DESIGN.md §6: a contract that tests and operators rely on)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from node import __version__, commands
+from node.errors import ConfigError
+from node.logs import configure_logging
+from node.settings import Settings
+from node.storage.migrate import MigrationError
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="commonroom", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"commonroom {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="web server and queue workers in one process")
+    _server_options(run)
+    web = commands.add_parser("web", help="web server only (scale out behind a proxy)")
+    _server_options(web)
+    web.add_argument("--processes", type=int, default=1, help="web processes sharing the port")
+    web.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    worker = commands.add_parser("worker", help="queue workers only")
+    worker.add_argument("--data-dir")
+    migrate = commands.add_parser("migrate", help="apply pending database migrations")
+    migrate.add_argument("--data-dir")
+    _user_commands(commands)
+    _invite_commands(commands)
+    db = commands.add_parser("db", help="database helpers").add_subparsers(
+        dest="db_command", required=True, metavar="SUBCOMMAND"
+    )
+    url = db.add_parser("url", help="print the DSN of the node's database")
+    url.add_argument("--data-dir")
+    return parser
+
+
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--listen", metavar="HOST:PORT")
+    parser.add_argument("--public-url", metavar="URL")
+    parser.add_argument("--data-dir", metavar="DIR")
+
+
+def _user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = commands.add_parser("user", help="manage accounts").add_subparsers(
+        dest="user_command", required=True, metavar="SUBCOMMAND"
+    )
+    create = user.add_parser("create", help="create an account")
+    create.add_argument("username")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", help="set it now instead of printing a one-time link")
+    create.add_argument(
+        "--role", default="educator", choices=["admin", "moderator", "educator", "student"]
+    )
+    create.add_argument("--data-dir")
+    create.add_argument("--public-url")
+
+
+def _invite_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    invite = commands.add_parser("invite", help="manage invitations").add_subparsers(
+        dest="invite_command", required=True, metavar="SUBCOMMAND"
+    )
+    create = invite.add_parser("create", help="create an invitation code")
+    create.add_argument("--uses", type=int, help="how many sign-ups it allows (default: any)")
+    create.add_argument("--expires", type=float, metavar="DAYS", help="days until it expires")
+    create.add_argument("--data-dir")
+    create.add_argument("--public-url")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        listen=getattr(args, "listen", None),
+        public_url=getattr(args, "public_url", None),
+        data_dir=getattr(args, "data_dir", None),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(logging.DEBUG if os.environ.get("COMMONROOM_DEBUG") else logging.INFO)
+    try:
+        return commands.dispatch(args, settings_from(args))
+    except ConfigError as error:
+        print(f"commonroom: {error}", file=sys.stderr)
+        return 2
+    except MigrationError as error:
+        print(f"commonroom: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Pure rules and values: models, policies, errors. No I/O."""

@@ -1,0 +1,125 @@
+"""Local accounts and their one-time password tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from node.domain.accounts import Account, AccountId, Role
+from node.domain.errors import Conflict
+from node.storage.pool import Conn
+
+_COLUMNS = """id, username, email, role, display_name, bio, public_key_pem, created_at,
+    password_hash IS NOT NULL AS has_password"""
+
+
+def _account(row: asyncpg.Record) -> Account:
+    return Account(
+        id=AccountId(row["id"]),
+        username=row["username"],
+        email=row["email"],
+        role=Role(row["role"]),
+        display_name=row["display_name"],
+        bio=row["bio"],
+        public_key_pem=row["public_key_pem"],
+        created_at=row["created_at"],
+        has_password=row["has_password"],
+    )
+
+
+async def insert_account(
+    conn: Conn,
+    *,
+    username: str,
+    email: str,
+    role: Role,
+    password_hash: str | None,
+    private_key_pem: str,
+    public_key_pem: str,
+) -> Account:
+    try:
+        row = await conn.fetchrow(
+            f"""INSERT INTO accounts
+                (username, email, role, password_hash, private_key_pem, public_key_pem)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}""",
+            username,
+            email,
+            role.value,
+            password_hash,
+            private_key_pem,
+            public_key_pem,
+        )
+    except asyncpg.UniqueViolationError as error:
+        field = "email" if "email" in (error.constraint_name or "") else "username"
+        raise Conflict(field, f"that {field} is already taken") from None
+    assert row is not None
+    return _account(row)
+
+
+async def get_account_by_username(conn: Conn, username: str) -> Account | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM accounts WHERE lower(username) = lower($1)", username
+    )
+    return _account(row) if row else None
+
+
+async def get_account(conn: Conn, account_id: AccountId) -> Account | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM accounts WHERE id = $1", account_id)
+    return _account(row) if row else None
+
+
+async def get_password_hash(conn: Conn, account_id: AccountId) -> str | None:
+    value: str | None = await conn.fetchval(
+        "SELECT password_hash FROM accounts WHERE id = $1", account_id
+    )
+    return value
+
+
+async def set_password_hash(conn: Conn, account_id: AccountId, password_hash: str) -> None:
+    await conn.execute(
+        "UPDATE accounts SET password_hash = $2 WHERE id = $1", account_id, password_hash
+    )
+
+
+async def first_admin(conn: Conn) -> Account | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM accounts WHERE role = 'admin' ORDER BY id LIMIT 1"
+    )
+    return _account(row) if row else None
+
+
+async def count_accounts(conn: Conn) -> int:
+    value: int = await conn.fetchval("SELECT count(*) FROM accounts")
+    return value
+
+
+async def insert_password_token(
+    conn: Conn, account_id: AccountId, token_hash: bytes, expires_at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO password_tokens (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
+        token_hash,
+        account_id,
+        expires_at,
+    )
+
+
+async def take_password_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
+    """Consume a token: it works once, and only before it expires."""
+    account_id: int | None = await conn.fetchval(
+        "DELETE FROM password_tokens WHERE token_hash = $1 AND expires_at > $2 "
+        "RETURNING account_id",
+        token_hash,
+        now,
+    )
+    return AccountId(account_id) if account_id is not None else None
+
+
+async def peek_password_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
+    account_id: int | None = await conn.fetchval(
+        "SELECT account_id FROM password_tokens WHERE token_hash = $1 AND expires_at > $2",
+        token_hash,
+        now,
+    )
+    return AccountId(account_id) if account_id is not None else None

@@ -1,0 +1,1 @@
+"""The HTML edge: views for people, forms, sessions, middlewares and static files."""

@@ -1,0 +1,27 @@
+"""Gather every route table of the HTML edge, and the static files."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from node.paths import static_dir
+from node.web import ops, pages, sign_in
+
+STATIC_PREFIX = "/static/"
+STATIC_MAX_AGE = 7 * 24 * 3600
+
+
+def setup_routes(app: web.Application) -> None:
+    for table in (pages.routes, sign_in.routes, ops.routes):
+        app.router.add_routes(table)
+    app.router.add_static("/static", static_dir(), name="static", append_version=True)
+    app.on_response_prepare.append(_cache_static)
+
+
+async def _cache_static(request: web.Request, response: web.StreamResponse) -> None:
+    # Static URLs carry a content hash (append_version), so they may be cached for long.
+    if request.path.startswith(STATIC_PREFIX) and response.status in {200, 304}:
+        if "v" in request.query:
+            response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
+        else:
+            response.headers["Cache-Control"] = "public, max-age=3600"

@@ -1,0 +1,59 @@
+"""Shared fixtures: a real PostgreSQL, a per-test database, a running app and a client."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from node.app import create_app
+from node.services.db import Database
+from node.settings import Settings
+from tests.support.databases import TestDatabases
+from tests.support.nodes import test_settings
+
+
+@pytest.fixture(scope="session")
+def databases() -> Iterator[TestDatabases]:
+    dbs = TestDatabases()
+    dbs.start()
+    asyncio.run(dbs.create_template())
+    yield dbs
+    asyncio.run(dbs.drop_all())
+    dbs.stop()
+
+
+@pytest.fixture
+async def database_url(databases: TestDatabases) -> str:
+    return await databases.create()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.connect(database_url, min_size=1, max_size=4)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return test_settings(database_url, tmp_path / "data", free_port())
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[TestClient[object, object]]:
+    app = create_app(settings)
+    server = TestServer(app, host="127.0.0.1", port=settings.listen_port)
+    async with TestClient(server) as test_client:
+        yield test_client
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
