@@ -6,7 +6,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Playwright drives the system Chromium; it must never try to download its own browsers.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint install install-test browser clean
+.PHONY: run test lint install install-test browser js clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,7 +43,14 @@ browser:
 	  echo "      the browser tests will say so. Install the Debian package 'chromium' to run them."; \
 	fi
 
-test: install-test browser
+# JavaScript the tests load (axe-core, later the Fedify peer), from the npm registry.
+tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
+	@if command -v npm >/dev/null; then cd tests/js && npm ci --no-audit --no-fund --silent; \
+	else echo "note: npm is missing; tests that need tests/js will say so"; fi
+
+js: tests/js/node_modules/.package-lock.json
+
+test: install-test browser js
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: install-test

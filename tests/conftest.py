@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,17 +12,17 @@ from aiohttp.test_utils import TestClient, TestServer
 from node.app import create_app
 from node.services.db import Database
 from node.settings import Settings
-from tests.support.databases import TestDatabases
-from tests.support.nodes import test_settings
+from tests.support.databases import TestDatabases, run_sync
+from tests.support.nodes import node_settings
 
 
 @pytest.fixture(scope="session")
 def databases() -> Iterator[TestDatabases]:
     dbs = TestDatabases()
     dbs.start()
-    asyncio.run(dbs.create_template())
+    run_sync(dbs.create_template())
     yield dbs
-    asyncio.run(dbs.drop_all())
+    run_sync(dbs.drop_all())
     dbs.stop()
 
 
@@ -41,7 +40,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return test_settings(database_url, tmp_path / "data", free_port())
+    return node_settings(database_url, tmp_path / "data", free_port())
 
 
 @pytest.fixture

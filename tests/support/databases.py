@@ -6,10 +6,14 @@ it (`CREATE DATABASE … TEMPLATE …`), which takes milliseconds instead of re-
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -17,6 +21,8 @@ import asyncpg
 from node.paths import migrations_dir
 from node.storage.embedded import EmbeddedPostgres
 from node.storage.migrate import migrate
+
+T = TypeVar("T")
 
 
 def with_database(dsn: str, name: str) -> str:
@@ -87,3 +93,13 @@ class TestDatabases:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even where a loop already runs.
+
+    Playwright's sync API keeps a loop running in the test's thread, so asyncio.run() there
+    fails; a short-lived thread with its own loop does not care.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

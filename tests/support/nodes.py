@@ -8,7 +8,7 @@ from pathlib import Path
 from node.settings import Settings
 
 
-def test_settings(database_url: str, data_dir: Path, port: int = 8080) -> Settings:
+def node_settings(database_url: str, data_dir: Path, port: int = 8080) -> Settings:
     return Settings(
         listen_host="127.0.0.1",
         listen_port=port,

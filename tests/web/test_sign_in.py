@@ -64,9 +64,7 @@ async def test_sign_in_without_a_csrf_token_is_refused(client: Client, settings:
     assert "You are signed in" not in home
 
 
-async def test_a_token_from_another_session_is_refused(
-    client: Client, settings: Settings
-) -> None:
+async def test_a_token_from_another_session_is_refused(client: Client, settings: Settings) -> None:
     await _make_user(settings)
     stolen = csrf_token(await (await client.get("/sign-in")).text())
     client.session.cookie_jar.clear()

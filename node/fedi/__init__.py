@@ -1,0 +1,1 @@
+"""HTTP for servers: WebFinger, NodeInfo, actor and object documents, inboxes, collections."""
