@@ -207,3 +207,40 @@ def test_embedded_postgres_runs_for_a_normal_user_too(tmp_path: Path) -> None:
     assert owner == int(subprocess.check_output(["id", "-u", "nobody"]).decode())
     time.sleep(0.1)
     assert postgres_processes_for(directory / "var" / "postgres") == []
+
+
+def test_web_with_two_processes_shares_the_port_and_stops_cleanly(
+    databases: TestDatabases, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = node_env(DATABASE_URL=run_sync(databases.create()))
+    process = subprocess.Popen(
+        [
+            *COMMAND,
+            "web",
+            "--processes",
+            "2",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--data-dir",
+            str(tmp_path / "var"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/healthz") == 200
+        time.sleep(1)
+        children = [
+            int(pid)
+            for pid in subprocess.check_output(["pgrep", "-P", str(process.pid)], text=True).split()
+        ]
+        assert len(children) == 2
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+    assert process.returncode == 0
+    for child in children:
+        assert not Path(f"/proc/{child}").exists(), f"web process {child} was left running"

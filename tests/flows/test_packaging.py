@@ -17,9 +17,21 @@ pytestmark = pytest.mark.slow
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(out), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (built,) = out.glob("commonroom-*.whl")
     return built
@@ -40,17 +52,33 @@ def test_wheel_ships_templates_static_files_and_migrations(wheel: Path) -> None:
 def test_installed_wheel_finds_its_own_files(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-         str(target), str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     probe = (
         "import node.paths as p, node.cli;"
         "print(p.templates_dir()); print(p.migrations_dir()); print(p.static_dir())"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], env={"PYTHONPATH": str(target)}, cwd=tmp_path,
-        capture_output=True, text=True, check=True, timeout=60,
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(target)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     templates, migrations, static = (Path(line) for line in result.stdout.split())
     for directory in (templates, migrations, static):
@@ -58,8 +86,12 @@ def test_installed_wheel_finds_its_own_files(wheel: Path, tmp_path: Path) -> Non
         assert any(directory.iterdir())
     assert (templates / "base.html").exists()
     helped = subprocess.run(
-        [sys.executable, "-m", "node", "--help"], env={"PYTHONPATH": str(target)}, cwd=tmp_path,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "node", "--help"],
+        env={"PYTHONPATH": str(target)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     for command in ("run", "web", "worker", "migrate", "user", "invite", "db"):
         assert command in helped.stdout
