@@ -1,0 +1,1 @@
+"""ActivityPub protocol library for Commonroom; never imports the application (`node`)."""
