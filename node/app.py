@@ -12,10 +12,13 @@ from prometheus_client import CollectorRegistry
 
 from node import keys
 from node.domain.errors import ConfigurationMissing
+from node.fedi.routes import setup_fedi_routes
+from node.metrics import PoolCollector, http_metrics
 from node.paths import templates_dir
+from node.services.context import NodeContext, federation_client
+from node.services.urls import Urls
 from node.settings import Settings
 from node.storage.pool import Database
-from node.web.metrics import PoolCollector, http_metrics
 from node.web.middlewares import csrf_protect, current_account, error_pages, observe
 from node.web.routes import setup_routes
 from node.web.session import session_storage
@@ -34,6 +37,7 @@ def create_app(settings: Settings) -> web.Application:
     aiohttp_session.setup(app, session_storage(settings))
     app.middlewares.extend([current_account, csrf_protect])
     _setup_templates(app)
+    setup_fedi_routes(app)
     setup_routes(app)
     app.cleanup_ctx.append(_database)
     return app
@@ -50,7 +54,13 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         return stats.size, stats.idle, stats.max_size
 
     app[keys.METRICS_REGISTRY].register(PoolCollector(read_pool))
+    http = federation_client(settings.public_url, loopback=settings.federation_loopback)
+    await http.open()
+    app[keys.NODE] = NodeContext(
+        db=db, urls=Urls(settings.public_url), http=http, loopback=settings.federation_loopback
+    )
     yield
+    await http.close()
     await db.close()
 
 

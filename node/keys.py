@@ -6,14 +6,16 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from node.domain.accounts import Account
+from node.metrics import HttpMetrics
+from node.services.context import NodeContext
 from node.settings import Settings
 from node.storage.pool import Database
-from node.web.metrics import HttpMetrics
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS = web.AppKey("http_metrics", HttpMetrics)
+NODE = web.AppKey("node", NodeContext)
 
 CURRENT_ACCOUNT = web.RequestKey("current_account", Account)
 REQUEST_ID = web.RequestKey("request_id", str)

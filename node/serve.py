@@ -14,6 +14,8 @@ from node import keys
 from node.app import create_app
 from node.errors import ConfigError
 from node.jobs.queues import build_runner
+from node.services.context import NodeContext, federation_client
+from node.services.urls import Urls
 from node.settings import Settings
 from node.storage.pool import Database
 
@@ -30,16 +32,18 @@ async def serve(
 ) -> None:
     stop = _stop_event()
     async with contextlib.AsyncExitStack() as stack:
-        db: Database | None = None
+        ctx: NodeContext | None = None
         if with_web:
             app = create_app(settings)
             await stack.enter_async_context(_site(app, settings, reuse_port))
-            db = app[keys.DATABASE]
+            ctx = app[keys.NODE]
         if with_workers:
-            if db is None:
-                db = await Database.connect(_dsn(settings))
-                stack.push_async_callback(db.close)
-            runner = build_runner(db)
+            if ctx is None:
+                ctx = await stack.enter_async_context(worker_context(settings))
+            runner = build_runner(ctx)
+            await stack.enter_async_context(
+                ctx.db.listen([q.name for q in runner.queues], runner.wake)
+            )
             task = asyncio.create_task(runner.run_forever(), name="workers")
             stack.push_async_callback(_cancel, task)
         if on_ready:
@@ -48,9 +52,19 @@ async def serve(
         log.info("stopping")
 
 
-def _dsn(settings: Settings) -> str:
+@contextlib.asynccontextmanager
+async def worker_context(settings: Settings) -> AsyncIterator[NodeContext]:
+    """What a worker-only process needs: a pool and the federation HTTP client."""
     assert settings.database_url is not None
-    return settings.database_url
+    db = await Database.connect(settings.database_url)
+    http = federation_client(settings.public_url, loopback=settings.federation_loopback)
+    await http.open()
+    try:
+        yield NodeContext(db=db, urls=Urls(settings.public_url), http=http,
+                          loopback=settings.federation_loopback)  # fmt: skip
+    finally:
+        await http.close()
+        await db.close()
 
 
 @contextlib.asynccontextmanager

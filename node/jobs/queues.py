@@ -1,12 +1,15 @@
-"""The queues this node runs. Later issues add the inbox and delivery queues here."""
+"""The queues this node runs: inbound activities and outbound deliveries."""
 
 from __future__ import annotations
 
 from node.jobs.runner import Queue, WorkerRunner
-from node.services.db import Database
+from node.services import inbound, outbox
+from node.services.context import NodeContext
+from node.services.federate import DELIVERY_CHANNEL
 
 
-def build_runner(db: Database) -> WorkerRunner:
-    queues: list[Queue] = []
-    del db  # the inbox and delivery queues (federation issue) will take the database
-    return WorkerRunner(queues)
+def build_runner(ctx: NodeContext) -> WorkerRunner:
+    return WorkerRunner([
+        Queue(inbound.INBOX_CHANNEL, lambda: inbound.apply_due(ctx)),
+        Queue(DELIVERY_CHANNEL, lambda: outbox.deliver_due(ctx)),
+    ])  # fmt: skip

@@ -123,3 +123,16 @@ async def peek_password_token(conn: Conn, token_hash: bytes, now: datetime) -> A
         now,
     )
     return AccountId(account_id) if account_id is not None else None
+
+
+async def get_signing_key(conn: Conn, account_id: int) -> tuple[str, str] | None:
+    """(username, private key PEM) of a local account, for signing its deliveries."""
+    row = await conn.fetchrow(
+        "SELECT username, private_key_pem FROM accounts WHERE id = $1", account_id
+    )
+    return (row["username"], row["private_key_pem"]) if row else None
+
+
+async def is_locked(conn: Conn, account_id: int) -> bool:
+    value: bool = await conn.fetchval("SELECT locked FROM accounts WHERE id = $1", account_id)
+    return value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -53,6 +53,24 @@ class Database:
     async def connection(self) -> AsyncIterator[Conn]:
         async with self._pool.acquire() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def listen(
+        self, channels: list[str], on_notify: Callable[[], None]
+    ) -> AsyncIterator[None]:
+        """LISTEN on `channels` over a dedicated connection; call `on_notify` on each NOTIFY."""
+
+        def handler(*_args: object) -> None:
+            on_notify()
+
+        async with self._pool.acquire() as conn:
+            for channel in channels:
+                await conn.add_listener(channel, handler)
+            try:
+                yield
+            finally:
+                for channel in channels:
+                    await conn.remove_listener(channel, handler)
 
     def stats(self) -> PoolStats:
         return PoolStats(

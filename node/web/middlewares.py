@@ -13,6 +13,7 @@ from aiohttp import web
 from node import keys
 from node.domain.errors import Conflict, NotFound, TooManyAttempts, ValidationFailed
 from node.logs import request_id_var
+from node.routing import is_csrf_exempt
 from node.services import accounts
 from node.web import csrf
 from node.web.render import render
@@ -101,6 +102,10 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
 async def _error_page(
     request: web.Request, status: int, detail: str | None, headers: dict[str, str] | None = None
 ) -> web.Response:
+    if "json" in request.headers.get("Accept", ""):
+        # Servers and API clients get JSON in Mastodon's shape, not an HTML page.
+        body = {"error": detail or _ERROR_TITLES.get(status, "error")}
+        return web.json_response(body, status=status, headers=headers)
     context = {
         "status": status,
         "title": _ERROR_TITLES.get(status, "Error"),
@@ -127,7 +132,7 @@ async def current_account(request: web.Request, handler: Handler) -> web.StreamR
 @web.middleware
 async def csrf_protect(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every state-changing form post carries the session's CSRF token."""
-    if request.method in {"GET", "HEAD", "OPTIONS"} or csrf.is_exempt(request):
+    if request.method in {"GET", "HEAD", "OPTIONS"} or is_csrf_exempt(request):
         return await handler(request)
     form = await request.post()
     sent = form.get(csrf.FIELD)

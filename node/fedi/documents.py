@@ -1,0 +1,46 @@
+"""Actor, collection and post documents, negotiated: AS2 for servers, HTML for browsers."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from node import keys
+from node.fedi.negotiation import activity_json, wants_activity_json
+from node.services import actors
+
+routes = web.RouteTableDef()
+_USER = r"{username:[A-Za-z0-9_]{1,30}}"
+
+
+@routes.get("/actor")
+async def instance_actor(request: web.Request) -> web.Response:
+    # Served to anyone, unsigned, so secure-mode peers can fetch our key (interop §4.5).
+    return activity_json(await actors.instance_actor_document(request.app[keys.NODE]))
+
+
+@routes.get(f"/users/{_USER}")
+async def actor(request: web.Request) -> web.Response:
+    username = request.match_info["username"]
+    if not wants_activity_json(request):
+        raise web.HTTPFound(f"/@{username}")
+    return activity_json(await actors.actor_document(request.app[keys.NODE], username))
+
+
+@routes.get(rf"/users/{_USER}/{{kind:followers|following|outbox}}")
+@routes.get(f"/users/{_USER}/collections/featured")
+async def collection(request: web.Request) -> web.Response:
+    kind = request.match_info.get("kind", "featured")
+    page_text = request.query.get("page", "")
+    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 10_000 else None
+    document = await actors.collection(
+        request.app[keys.NODE], request.match_info["username"], kind, page
+    )
+    return activity_json(document)
+
+
+@routes.get(rf"/users/{_USER}/statuses/{{post_id:\d{{1,18}}}}")
+async def post(request: web.Request) -> web.Response:
+    username, post_id = request.match_info["username"], int(request.match_info["post_id"])
+    if not wants_activity_json(request):
+        raise web.HTTPFound(f"/@{username}/{post_id}")
+    return activity_json(await actors.post_document(request.app[keys.NODE], username, post_id))

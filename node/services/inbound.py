@@ -1,0 +1,108 @@
+"""From a server: check an inbox request, store it, and (in the worker) apply it.
+
+DESIGN.md §2: verify → store raw with ON CONFLICT (activity_id) DO NOTHING → 202; the inbox
+worker parses and applies each activity in one transaction, one handler per type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from federation.delivery import next_attempt_at
+from federation.inbox import ActorKey, InboxIgnored, InboxRefused, check_inbox_request
+from federation.parse import parse_activity
+from federation.parse_types import ParseError, UnknownType
+from node.services import directory
+from node.services.context import NodeContext
+from node.services.inbound_handlers import HANDLERS, Rejected
+from node.storage import inbox as store
+from node.storage.inbox import InboxItem
+
+log = logging.getLogger(__name__)
+
+INBOX_CHANNEL = "inbox"
+BATCH = 50
+
+
+@dataclass(frozen=True, slots=True)
+class InboxAnswer:
+    status: int
+    reason: str
+
+
+async def receive(
+    ctx: NodeContext, method: str, url: str, headers: Mapping[str, str], body: bytes
+) -> InboxAnswer:
+    """Check and store one inbox POST; the answer's status is what the edge sends back."""
+
+    async def resolve(key_id: str, refresh: bool) -> ActorKey | None:
+        return await directory.resolve_key(ctx, key_id, refresh)
+
+    async def known(uri: str) -> bool:
+        return await directory.is_known_actor(ctx, uri)
+
+    checked = await check_inbox_request(method, url, headers, body, resolve, known_actor=known)
+    if isinstance(checked, InboxRefused):
+        log.info("inbox refused: %s %s", checked.status, checked.reason)
+        return InboxAnswer(checked.status, checked.reason)
+    if isinstance(checked, InboxIgnored):
+        return InboxAnswer(202, checked.reason)
+    activity = checked.activity
+    activity_id = activity.get("id")
+    if not isinstance(activity_id, str) or not activity_id:
+        return InboxAnswer(400, "activity has no id")
+    async with ctx.db.transaction() as conn:
+        fresh = await store.enqueue(
+            conn, activity_id, str(activity.get("type")), checked.key_owner, activity
+        )
+        if fresh:
+            await conn.execute("SELECT pg_notify($1, '')", INBOX_CHANNEL)
+    log.info("inbox accepted %s %s", activity.get("type"), activity_id, extra={"dup": not fresh})
+    return InboxAnswer(202, "accepted" if fresh else "already received")
+
+
+async def apply_due(ctx: NodeContext, batch: int = BATCH) -> int:
+    """Apply up to `batch` stored activities; a failure is recorded on the row and retried."""
+    async with ctx.db.transaction() as conn:
+        items = await store.claim_due(conn, batch)
+    for item in items:
+        await _apply_one(ctx, item)
+    return len(items)
+
+
+async def _apply_one(ctx: NodeContext, item: InboxItem) -> None:
+    parsed = parse_activity(item.body)
+    try:
+        if isinstance(parsed, UnknownType):
+            log.info("dropping activity of unknown type %s", parsed.type)
+        elif isinstance(parsed, ParseError):
+            raise Rejected(f"unparseable: {parsed.reason}")
+        else:
+            await HANDLERS[parsed.type](ctx, parsed)
+    except Rejected as refusal:
+        # Permanent: the activity is invalid or not allowed; keep it with the reason.
+        log.info("activity %s rejected: %s", item.activity_id, refusal)
+        async with ctx.db.transaction() as conn:
+            await store.mark_retry(conn, item.id, str(refusal), None)
+        return
+    except directory.ActorUnavailable as error:
+        await _retry_later(ctx, item, str(error))
+        return
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # the job boundary: record on the row, retry with backoff
+        log.exception("applying %s failed", item.activity_id)
+        await _retry_later(ctx, item, f"{type(error).__name__}: {error}")
+        return
+    async with ctx.db.transaction() as conn:
+        await store.mark_done(conn, item.id)
+
+
+async def _retry_later(ctx: NodeContext, item: InboxItem, error: str) -> None:
+    at = next_attempt_at(item.attempts, datetime.now(UTC), rng=ctx.rng)
+    async with ctx.db.transaction() as conn:
+        await store.mark_retry(conn, item.id, error, at)

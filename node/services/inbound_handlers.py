@@ -1,0 +1,244 @@
+"""One handler per inbound activity type. Each verifies before it writes (STYLE.md)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from federation.http import Fetched
+from federation.parse import parse_object
+from federation.parse_types import Activity, Actor, Object
+from federation.render import render_accept
+from federation.render_docs import ActivityDoc, ActivityRef
+from federation.vocab import host_of, visibility_of
+from node.services import directory, federate
+from node.services.context import NodeContext
+from node.services.instance import instance_signer
+from node.storage import accounts as account_store
+from node.storage import follows as follow_store
+from node.storage import posts as post_store
+from node.storage import remote_actors as actor_store
+from node.storage.posts import PostFields
+
+log = logging.getLogger(__name__)
+
+MAX_REPLY_DEPTH = 3
+
+
+class Rejected(Exception):
+    """The activity is invalid or not allowed; it is dropped with this reason."""
+
+
+Handler = Callable[[NodeContext, Activity], Awaitable[None]]
+
+
+async def on_follow(ctx: NodeContext, activity: Activity) -> None:
+    username = ctx.urls.username_of_actor(activity.object_id or "")
+    if username is None:
+        raise Rejected("Follow of something that is not one of our people")
+    follower = await directory.get_actor(ctx, activity.actor)
+    async with ctx.db.transaction() as conn:
+        account = await account_store.get_account_by_username(conn, username)
+        if account is None:
+            raise Rejected(f"no local account {username}")
+        locked = await account_store.is_locked(conn, account.id)
+        follow = await follow_store.insert_follow(
+            conn, activity_uri=activity.id, state="pending" if locked else "accepted",
+            follower_remote=follower.id, followee_account=account.id,
+        )  # fmt: skip
+        if follow.state == "accepted":
+            accept = render_accept(
+                ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(username),
+                            to=(follower.uri,)),
+                ActivityRef(activity.id, "Follow", follower.uri, ctx.urls.actor(username)),
+            )  # fmt: skip
+            await federate.enqueue(conn, accept, account_id=account.id, inboxes=[follower.inbox])
+
+
+async def on_accept(ctx: NodeContext, activity: Activity) -> None:
+    await _answer_to_follow(ctx, activity, accepted=True)
+
+
+async def on_reject(ctx: NodeContext, activity: Activity) -> None:
+    await _answer_to_follow(ctx, activity, accepted=False)
+
+
+async def _answer_to_follow(ctx: NodeContext, activity: Activity, *, accepted: bool) -> None:
+    follow_uri = activity.object_id or ""
+    async with ctx.db.transaction() as conn:
+        follow = await follow_store.get_follow_by_activity(conn, follow_uri)
+        if follow is None or follow.followee_remote is None:
+            raise Rejected(f"{activity.type} of a follow we did not send")
+        followee = await actor_store.get_remote_actor(conn, follow.followee_remote)
+        # Only the followee may answer a follow request.
+        if followee is None or followee.uri != activity.actor:
+            raise Rejected(f"{activity.type} from someone other than the followee")
+        if accepted:
+            await follow_store.set_state(conn, follow.id, "accepted")
+        else:
+            await follow_store.delete_follow(conn, follow.id)
+
+
+async def on_undo(ctx: NodeContext, activity: Activity) -> None:
+    inner = activity.object
+    inner_id = activity.object_id or ""
+    async with ctx.db.transaction() as conn:
+        actor = await actor_store.get_remote_actor_by_uri(conn, activity.actor)
+        if actor is None:
+            return
+        follow = await follow_store.get_follow_by_activity(conn, inner_id)
+        if follow is not None and follow.follower_remote == actor.id:
+            await follow_store.delete_follow(conn, follow.id)
+            return
+        kind = inner.type if isinstance(inner, Activity) else None
+        if kind == "Follow" and isinstance(inner, Activity):
+            username = ctx.urls.username_of_actor(inner.object_id or "")
+            account = await account_store.get_account_by_username(conn, username or "")
+            if account is not None:
+                found = await follow_store.get_remote_to_local(conn, actor.id, account.id)
+                if found is not None:
+                    await follow_store.delete_follow(conn, found.id)
+            return
+        for table in ("likes", "boosts"):
+            await post_store.remove_reaction_by_activity(conn, table, inner_id, actor.id)
+
+
+async def on_create(ctx: NodeContext, activity: Activity) -> None:
+    note = await _trusted_object(ctx, activity)
+    if note is None:
+        return
+    await _store_remote_post(ctx, note, depth=0)
+
+
+async def _trusted_object(ctx: NodeContext, activity: Activity) -> Object | None:
+    """The activity's object, fetched from its origin unless it is the actor's own (§2)."""
+    obj = activity.object
+    embedded_ok = isinstance(obj, Object) and host_of(obj.id) == host_of(activity.actor)
+    if isinstance(obj, Object) and embedded_ok:
+        if obj.attributed_to != activity.actor:
+            raise Rejected("object attributed to someone other than the actor")
+        return obj
+    if activity.object_id is None:
+        raise Rejected("no object")
+    fetched = await _fetch_object(ctx, activity.object_id)
+    if fetched is None or fetched.attributed_to != activity.actor:
+        raise Rejected("object could not be fetched from its origin, or has another author")
+    return fetched
+
+
+async def _fetch_object(ctx: NodeContext, uri: str) -> Object | None:
+    if ctx.urls.is_local(uri):
+        return None
+    got = await ctx.http.fetch_json(uri, signer=await instance_signer(ctx))
+    if not isinstance(got, Fetched):
+        return None
+    parsed = parse_object(got.document)
+    if not isinstance(parsed, Object) or host_of(parsed.id) != host_of(got.url):
+        return None
+    return parsed
+
+
+async def _store_remote_post(ctx: NodeContext, note: Object, depth: int) -> None:
+    author = await directory.get_actor(ctx, note.attributed_to)
+    async with ctx.db.transaction() as conn:
+        if await post_store.is_tombstoned(conn, note.id):
+            return  # deleted before it arrived (Mastodon delete_arrived_first?)
+        mentioned = [m.href for m in note.mentions]
+        visibility = visibility_of(note.to, note.cc, author.followers_uri, mentioned)
+        await post_store.insert_post(conn, PostFields(
+            uri=note.id, author_remote=author.id, object_type=note.type,
+            content_html=note.content, summary=note.summary, sensitive=note.sensitive,
+            language=note.language,
+            visibility="direct" if visibility == "limited" else visibility,
+            in_reply_to_uri=note.in_reply_to, url=note.url, published_at=note.published,
+        ))  # fmt: skip
+        parent_known = (
+            note.in_reply_to is None
+            or ctx.urls.is_local(note.in_reply_to)
+            or (await post_store.get_post_by_uri(conn, note.in_reply_to) is not None)
+        )
+    if not parent_known and note.in_reply_to and depth < MAX_REPLY_DEPTH:
+        parent = await _fetch_object(ctx, note.in_reply_to)
+        if parent is not None:
+            await _store_remote_post(ctx, parent, depth + 1)
+
+
+async def on_update(ctx: NodeContext, activity: Activity) -> None:
+    obj = activity.object
+    if isinstance(obj, Actor):
+        if obj.id != activity.actor:
+            raise Rejected("actor update of someone else")
+        await directory.get_actor(ctx, activity.actor, refresh=True)
+        return
+    note = await _trusted_object(ctx, activity)
+    if note is None:
+        return
+    async with ctx.db.transaction() as conn:
+        post = await post_store.get_post_by_uri(conn, note.id)
+        if post is not None:
+            await post_store.update_post_content(
+                conn, post.id, note.content, note.summary, note.sensitive,
+                note.updated or datetime.now(UTC),
+            )  # fmt: skip
+            return
+    await _store_remote_post(ctx, note, depth=0)  # Update before Create: create it
+
+
+async def on_delete(ctx: NodeContext, activity: Activity) -> None:
+    target = activity.object_id or ""
+    if host_of(target) != host_of(activity.actor):
+        raise Rejected("delete of an object on another host")
+    async with ctx.db.transaction() as conn:
+        if target == activity.actor or isinstance(activity.object, Actor):
+            await actor_store.delete_remote_actor(conn, activity.actor)
+            return
+        post = await post_store.get_post_by_uri(conn, target)
+        actor = await actor_store.get_remote_actor_by_uri(conn, activity.actor)
+        if post is not None and (actor is None or post.author_remote != actor.id):
+            raise Rejected("delete of someone else's post")
+        if post is not None:
+            await post_store.delete_post(conn, post.id, target)
+        else:
+            await post_store.remember_tombstone(conn, target)  # so a late Create stays dead
+
+
+async def on_like(ctx: NodeContext, activity: Activity) -> None:
+    await _react(ctx, activity, "likes")
+
+
+async def on_announce(ctx: NodeContext, activity: Activity) -> None:
+    await _react(ctx, activity, "boosts")
+
+
+async def _react(ctx: NodeContext, activity: Activity, table: str) -> None:
+    actor = await directory.get_actor(ctx, activity.actor)
+    async with ctx.db.transaction() as conn:
+        post = await post_store.get_post_by_uri(conn, activity.object_id or "")
+        if post is None:
+            return  # a like or boost of something we do not have: nothing to count
+        await post_store.add_reaction(conn, table, post.id, activity.id, remote_id=actor.id)
+
+
+async def ignore(ctx: NodeContext, activity: Activity) -> None:
+    log.info("no handler yet for %s %s; dropped", activity.type, activity.id)
+
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": on_follow,
+    "Accept": on_accept,
+    "Reject": on_reject,
+    "Undo": on_undo,
+    "Create": on_create,
+    "Update": on_update,
+    "Delete": on_delete,
+    "Like": on_like,
+    "Announce": on_announce,
+    "Block": ignore,
+    "Flag": ignore,
+    "Move": ignore,
+    "Add": ignore,
+    "Remove": ignore,
+    "Join": ignore,
+    "Leave": ignore,
+}

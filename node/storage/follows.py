@@ -1,0 +1,155 @@
+"""Follows between local accounts and remote actors, in both directions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from node.storage.pool import Conn
+
+_COLUMNS = """id, follower_account, follower_remote, followee_account, followee_remote, state,
+    activity_uri"""
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    id: int
+    follower_account: int | None
+    follower_remote: int | None
+    followee_account: int | None
+    followee_remote: int | None
+    state: str
+    activity_uri: str
+
+
+def _follow(row: asyncpg.Record) -> Follow:
+    return Follow(**dict(row))
+
+
+async def insert_follow(
+    conn: Conn,
+    *,
+    activity_uri: str,
+    state: str,
+    follower_account: int | None = None,
+    follower_remote: int | None = None,
+    followee_account: int | None = None,
+    followee_remote: int | None = None,
+) -> Follow:
+    """Record a follow; a repeated Follow of the same pair keeps the first row's id but takes
+    the new activity id (the follower may have retried with a fresh one)."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO follows (follower_account, follower_remote, followee_account,
+                followee_remote, state, activity_uri)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (coalesce(follower_account, 0), coalesce(follower_remote, 0),
+                         coalesce(followee_account, 0), coalesce(followee_remote, 0))
+            DO UPDATE SET activity_uri = EXCLUDED.activity_uri,
+                state = CASE WHEN follows.state = 'accepted' THEN 'accepted' ELSE $5 END
+            RETURNING {_COLUMNS}""",
+        follower_account, follower_remote, followee_account, followee_remote, state,
+        activity_uri,
+    )  # fmt: skip
+    assert row is not None
+    return _follow(row)
+
+
+async def get_follow_by_activity(conn: Conn, activity_uri: str) -> Follow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM follows WHERE activity_uri = $1", activity_uri
+    )
+    return _follow(row) if row else None
+
+
+async def get_local_to_remote(conn: Conn, account_id: int, remote_id: int) -> Follow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM follows WHERE follower_account = $1 AND followee_remote = $2",
+        account_id, remote_id,
+    )  # fmt: skip
+    return _follow(row) if row else None
+
+
+async def get_remote_to_local(conn: Conn, remote_id: int, account_id: int) -> Follow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM follows WHERE follower_remote = $1 AND followee_account = $2",
+        remote_id, account_id,
+    )  # fmt: skip
+    return _follow(row) if row else None
+
+
+async def set_state(conn: Conn, follow_id: int, state: str) -> None:
+    await conn.execute("UPDATE follows SET state = $2 WHERE id = $1", follow_id, state)
+
+
+async def delete_follow(conn: Conn, follow_id: int) -> None:
+    await conn.execute("DELETE FROM follows WHERE id = $1", follow_id)
+
+
+async def follower_inboxes(conn: Conn, account_id: int) -> list[str]:
+    """Distinct delivery inboxes (shared where known) of an account's accepted remote followers."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT coalesce(r.shared_inbox, r.inbox) AS inbox
+           FROM follows f JOIN remote_actors r ON r.id = f.follower_remote
+           WHERE f.followee_account = $1 AND f.state = 'accepted'
+           ORDER BY 1""",
+        account_id,
+    )
+    return [row["inbox"] for row in rows]
+
+
+async def local_followers_of_remote(conn: Conn, remote_id: int) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT follower_account FROM follows WHERE followee_remote = $1 AND state = 'accepted' "
+        "AND follower_account IS NOT NULL",
+        remote_id,
+    )
+    return [row["follower_account"] for row in rows]
+
+
+async def list_followers_uris(
+    conn: Conn, account_id: int, limit: int, offset: int
+) -> tuple[int, list[str]]:
+    """(total, page of follower actor ids) for the followers collection, remote ones only; local
+    followers are listed by the caller, which knows how to build their ids."""
+    total: int = await conn.fetchval(
+        "SELECT count(*) FROM follows WHERE followee_account = $1 AND state = 'accepted'",
+        account_id,
+    )
+    rows = await conn.fetch(
+        """SELECT r.uri, a.username FROM follows f
+           LEFT JOIN remote_actors r ON r.id = f.follower_remote
+           LEFT JOIN accounts a ON a.id = f.follower_account
+           WHERE f.followee_account = $1 AND f.state = 'accepted'
+           ORDER BY f.id DESC LIMIT $2 OFFSET $3""",
+        account_id, limit, offset,
+    )  # fmt: skip
+    return total, [row["uri"] or f"local:{row['username']}" for row in rows]
+
+
+async def list_following_uris(
+    conn: Conn, account_id: int, limit: int, offset: int
+) -> tuple[int, list[str]]:
+    total: int = await conn.fetchval(
+        "SELECT count(*) FROM follows WHERE follower_account = $1 AND state = 'accepted'",
+        account_id,
+    )
+    rows = await conn.fetch(
+        """SELECT r.uri, a.username FROM follows f
+           LEFT JOIN remote_actors r ON r.id = f.followee_remote
+           LEFT JOIN accounts a ON a.id = f.followee_account
+           WHERE f.follower_account = $1 AND f.state = 'accepted'
+           ORDER BY f.id DESC LIMIT $2 OFFSET $3""",
+        account_id, limit, offset,
+    )  # fmt: skip
+    return total, [row["uri"] or f"local:{row['username']}" for row in rows]
+
+
+async def remote_author_inbox(conn: Conn, post_id: int) -> str | None:
+    """The (shared) inbox of a remote post's author, to tell them of a like or boost."""
+    value: str | None = await conn.fetchval(
+        """SELECT coalesce(r.shared_inbox, r.inbox) FROM posts p
+           JOIN remote_actors r ON r.id = p.author_remote WHERE p.id = $1""",
+        post_id,
+    )
+    return value

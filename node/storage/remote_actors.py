@@ -1,0 +1,117 @@
+"""Remote actors: the cached documents and keys of people and groups on other servers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import orjson
+
+from node.storage.pool import Conn
+
+_COLUMNS = """id, uri, actor_type, username, host, display_name, summary_html, inbox,
+    shared_inbox, followers_uri, url, key_id, public_key_pem, manually_approves, fetched_at"""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteActor:
+    id: int
+    uri: str
+    actor_type: str
+    username: str
+    host: str
+    display_name: str
+    summary_html: str
+    inbox: str
+    shared_inbox: str | None
+    followers_uri: str | None
+    url: str | None
+    key_id: str | None
+    public_key_pem: str | None
+    manually_approves: bool
+    fetched_at: datetime
+
+    @property
+    def handle(self) -> str:
+        return f"{self.username}@{self.host}"
+
+    @property
+    def delivery_inbox(self) -> str:
+        return self.shared_inbox or self.inbox
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteActorFields:
+    uri: str
+    actor_type: str
+    username: str
+    host: str
+    display_name: str
+    summary_html: str
+    inbox: str
+    shared_inbox: str | None
+    followers_uri: str | None
+    url: str | None
+    key_id: str | None
+    public_key_pem: str | None
+    manually_approves: bool
+    raw: dict[str, Any]
+
+
+def _actor(row: asyncpg.Record) -> RemoteActor:
+    return RemoteActor(**dict(row))
+
+
+async def upsert_remote_actor(conn: Conn, fields: RemoteActorFields) -> RemoteActor:
+    row = await conn.fetchrow(
+        f"""INSERT INTO remote_actors (uri, actor_type, username, host, display_name,
+                summary_html, inbox, shared_inbox, followers_uri, url, key_id, public_key_pem,
+                manually_approves, raw, fetched_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
+            ON CONFLICT (uri) DO UPDATE SET actor_type = $2, username = $3, host = $4,
+                display_name = $5, summary_html = $6, inbox = $7, shared_inbox = $8,
+                followers_uri = $9, url = $10, key_id = $11, public_key_pem = $12,
+                manually_approves = $13, raw = $14, fetched_at = now()
+            RETURNING {_COLUMNS}""",
+        fields.uri, fields.actor_type, fields.username, fields.host, fields.display_name,
+        fields.summary_html, fields.inbox, fields.shared_inbox, fields.followers_uri,
+        fields.url, fields.key_id, fields.public_key_pem, fields.manually_approves,
+        orjson.dumps(fields.raw).decode(),
+    )  # fmt: skip
+    assert row is not None
+    return _actor(row)
+
+
+async def get_remote_actor_by_uri(conn: Conn, uri: str) -> RemoteActor | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM remote_actors WHERE uri = $1", uri)
+    return _actor(row) if row else None
+
+
+async def get_remote_actor(conn: Conn, actor_id: int) -> RemoteActor | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM remote_actors WHERE id = $1", actor_id)
+    return _actor(row) if row else None
+
+
+async def get_remote_actor_by_key_id(conn: Conn, key_id: str) -> RemoteActor | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM remote_actors WHERE key_id = $1 ORDER BY fetched_at DESC LIMIT 1",
+        key_id,
+    )
+    return _actor(row) if row else None
+
+
+async def get_remote_actor_by_handle(conn: Conn, username: str, host: str) -> RemoteActor | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM remote_actors WHERE lower(username) = lower($1) "
+        "AND lower(host) = lower($2)",
+        username, host,
+    )  # fmt: skip
+    return _actor(row) if row else None
+
+
+async def delete_remote_actor(conn: Conn, uri: str) -> bool:
+    """Remove an actor with their follows and content (cascades)."""
+    result: str = await conn.execute("DELETE FROM remote_actors WHERE uri = $1", uri)
+    return result != "DELETE 0"
