@@ -16,6 +16,7 @@ from node.jobs.queues import build_runner
 from node.jobs.runner import WorkerRunner
 from node.services import accounts
 from node.services.context import NodeContext
+from node.settings import Settings
 from tests.support.databases import TestDatabases
 from tests.support.nodes import node_settings
 
@@ -25,6 +26,7 @@ class FlowNode:
     ctx: NodeContext
     runner: WorkerRunner
     server: TestServer
+    settings: Settings
 
     @property
     def url(self) -> str:
@@ -49,7 +51,7 @@ async def running_node(
     await server.start_server()
     try:
         ctx = server.app[keys.NODE]
-        yield FlowNode(ctx=ctx, runner=build_runner(ctx), server=server)
+        yield FlowNode(ctx=ctx, runner=build_runner(ctx), server=server, settings=settings)
     finally:
         await server.close()
 
