@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation.render import addressing, render_actor, render_note, render_tombstone
+from federation.render import (
+    OutboundVisibility,
+    addressing,
+    render_actor,
+    render_note,
+    render_tombstone,
+)
 from federation.render_docs import ActorDoc, NoteDoc
 from node.domain.accounts import Account
 from node.services.urls import Urls
@@ -50,10 +56,13 @@ def instance_actor_to_ap(urls: Urls, public_key_pem: str) -> dict[str, Any]:
     )
 
 
+_VISIBILITIES: dict[str, OutboundVisibility] = {
+    "public": "public", "unlisted": "unlisted", "followers": "followers", "direct": "direct",
+}  # fmt: skip
+
+
 def post_audience(urls: Urls, author: str, post: Post) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    visibility = post.visibility
-    assert visibility in {"public", "unlisted", "followers", "direct"}
-    return addressing(visibility, urls.followers(author), ())  # type: ignore[arg-type]
+    return addressing(_VISIBILITIES[post.visibility], urls.followers(author), ())
 
 
 def post_to_ap(urls: Urls, author: str, post: Post) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from federation.render import (
     render_announce,
@@ -90,7 +92,10 @@ async def _own_post(conn: Conn, account: Account, post_id: int) -> Post:
     return post
 
 
-async def _send(ctx, conn, account, post, render, obj) -> None:  # type: ignore[no-untyped-def]
+async def _send(
+    ctx: NodeContext, conn: Conn, account: Account, post: Post,
+    render: Callable[[ActivityDoc, Any], dict[str, Any]], obj: Any,
+) -> None:  # fmt: skip
     to, cc = post_audience(ctx.urls, account.username, post)
     meta = ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(account.username),
                        to=to, cc=cc)  # fmt: skip
