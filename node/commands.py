@@ -26,7 +26,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     ensure_data_dir(settings.data_dir)
     settings = settings.with_secret_key()
-    if command in {"run", "web"}:
+    # Processes started by `web --processes N` share the port on purpose (SO_REUSEPORT).
+    if command in {"run", "web"} and not getattr(args, "reuse_port", False):
         check_port_free(settings.listen_host, settings.listen_port)
     with database_for(settings) as ready:
         migrations = asyncio.run(apply_migrations(_dsn(ready)))

@@ -34,7 +34,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, which would stop pytest-asyncio from running the async tests of later modules.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         message = f"Chromium is not installed at {CHROMIUM}; `make test` installs it as root"

@@ -1,0 +1,1 @@
+"""Interop tests against real peers no one here wrote (DESIGN.md §7)."""
