@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from federation.delivery import (
     Delivered,
     GiveUp,
     Gone,
+    PostOutcome,
     RetryAt,
+    Verdict,
     decide,
     is_host_failure,
     should_mark_unavailable,
@@ -22,6 +25,7 @@ from node.services.instance import instance_keys, signer_for
 from node.storage import accounts as account_store
 from node.storage import deliveries as store
 from node.storage.deliveries import DueDelivery
+from node.storage.pool import Conn
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +33,55 @@ BATCH = 50
 CONCURRENCY = 16
 
 
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    delivery: DueDelivery
+    outcome: PostOutcome
+    verdict: Verdict
+
+
 async def deliver_due(ctx: NodeContext, batch: int = BATCH) -> int:
-    """Claim up to `batch` due deliveries, send them concurrently; returns how many were tried."""
+    """Send up to `batch` due deliveries concurrently; returns how many were tried.
+
+    The rows stay locked in one transaction while they are sent (see `store.lock_due`), and
+    their outcomes are written in that same transaction.
+    """
     async with ctx.db.transaction() as conn:
-        due = await store.claim_due(conn, batch)
-    if not due:
-        return 0
-    keys = await _signing_keys(ctx, {d.account_id for d in due})
-    limit = asyncio.Semaphore(CONCURRENCY)
+        due = await store.lock_due(conn, batch)
+        if not due:
+            return 0
+        keys = await _signing_keys(ctx, {d.account_id for d in due})
+        limit = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(delivery: DueDelivery) -> None:
-        async with limit:
-            await _deliver(ctx, delivery, keys[delivery.account_id])
+        async def send(delivery: DueDelivery) -> _Sent:
+            async with limit:
+                return await _send(ctx, delivery, keys[delivery.account_id])
 
-    await asyncio.gather(*(one(d) for d in due))
+        results = await asyncio.gather(*(send(d) for d in due))
+        for sent in results:
+            await _record(conn, sent)
+    # Host health is shared by every worker: update it after the batch commits, in host order,
+    # so two workers never wait on each other's rows in opposite orders.
+    await _record_hosts(ctx, results)
     return len(due)
+
+
+async def _record_hosts(ctx: NodeContext, results: list[_Sent]) -> None:
+    ok = {s.delivery.host for s in results if isinstance(s.verdict, Delivered)}
+    failing = {
+        s.delivery.host for s in results
+        if isinstance(s.verdict, RetryAt) and is_host_failure(s.outcome)
+    } - ok  # fmt: skip
+    now = datetime.now(UTC)
+    async with ctx.db.transaction() as conn:
+        for host in sorted(ok | failing):
+            if host in ok:
+                await store.record_host_success(conn, host)
+                continue
+            first = await store.record_host_failure(conn, host)
+            if should_mark_unavailable(first, now):
+                probe = now + unavailable_probe_interval(rng=ctx.rng)
+                await store.mark_host_unavailable(conn, host, probe)
 
 
 async def _signing_keys(
@@ -63,10 +101,9 @@ async def _signing_keys(
     return keys
 
 
-async def _deliver(ctx: NodeContext, delivery: DueDelivery, key: SigningKey) -> None:
+async def _send(ctx: NodeContext, delivery: DueDelivery, key: SigningKey) -> _Sent:
     outcome = await ctx.http.post_activity(delivery.inbox, delivery.body, signer=signer_for(key))
-    now = datetime.now(UTC)
-    verdict = decide(outcome, delivery.attempts, now, rng=ctx.rng)
+    verdict = decide(outcome, delivery.attempts, datetime.now(UTC), rng=ctx.rng)
     log.info(
         "delivery %s to %s: %s",
         delivery.id,
@@ -74,19 +111,18 @@ async def _deliver(ctx: NodeContext, delivery: DueDelivery, key: SigningKey) -> 
         type(verdict).__name__,
         extra={"status": outcome.status, "attempt": delivery.attempts},
     )
-    async with ctx.db.transaction() as conn:
-        if isinstance(verdict, Delivered):
-            await store.finish(conn, delivery.id, "delivered", verdict.status, None)
-            await store.record_host_success(conn, delivery.host)
-        elif isinstance(verdict, Gone):
-            await store.finish(conn, delivery.id, "gone", verdict.status, "410 Gone")
-        elif isinstance(verdict, GiveUp):
-            await store.finish(conn, delivery.id, "failed", outcome.status, verdict.reason)
-        elif isinstance(verdict, RetryAt):
-            assert verdict.at is not None
-            await store.retry_at(conn, delivery.id, verdict.at, outcome.status, verdict.reason)
-            if is_host_failure(outcome):
-                first = await store.record_host_failure(conn, delivery.host)
-                if should_mark_unavailable(first, now):
-                    probe = now + unavailable_probe_interval(rng=ctx.rng)
-                    await store.mark_host_unavailable(conn, delivery.host, probe)
+    return _Sent(delivery, outcome, verdict)
+
+
+async def _record(conn: Conn, sent: _Sent) -> None:
+    """Store one outcome on its delivery row."""
+    delivery, outcome, verdict = sent.delivery, sent.outcome, sent.verdict
+    if isinstance(verdict, Delivered):
+        await store.finish(conn, delivery.id, "delivered", verdict.status, None)
+    elif isinstance(verdict, Gone):
+        await store.finish(conn, delivery.id, "gone", verdict.status, "410 Gone")
+    elif isinstance(verdict, GiveUp):
+        await store.finish(conn, delivery.id, "failed", outcome.status, verdict.reason)
+    elif isinstance(verdict, RetryAt):
+        assert verdict.at is not None
+        await store.retry_at(conn, delivery.id, verdict.at, outcome.status, verdict.reason)

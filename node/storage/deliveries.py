@@ -8,7 +8,6 @@ from typing import Any
 
 import orjson
 
-from node.storage.inbox import CLAIM_LEASE
 from node.storage.pool import Conn
 
 
@@ -46,22 +45,21 @@ async def insert_deliveries(conn: Conn, activity_id: int, inboxes: list[tuple[st
     return int(result.split()[-1])
 
 
-async def claim_due(conn: Conn, limit: int) -> list[DueDelivery]:
-    """Lease due rows to this worker (SKIP LOCKED: two workers never take the same row).
+async def lock_due(conn: Conn, limit: int) -> list[DueDelivery]:
+    """Lock up to `limit` due rows for the caller's transaction (SKIP LOCKED).
 
-    Rows for hosts marked unavailable are skipped until their probe time (set by the worker).
+    The worker keeps the transaction open while it sends: two workers never take the same row,
+    and if a worker dies mid-send its connection drops, the locks go with it, and the rows are
+    due again at once (at-least-once: peers deduplicate by activity id).
     """
     rows = await conn.fetch(
-        """UPDATE deliveries d SET next_attempt_at = now() + $2::interval,
-               attempts = d.attempts + 1
-           FROM outbound_activities a
-           WHERE a.id = d.activity_id AND d.id IN (
-               SELECT id FROM deliveries
-               WHERE state = 'pending' AND next_attempt_at <= now()
-               ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING d.id, d.inbox, d.host, d.attempts, a.body, a.account_id""",
-        limit, CLAIM_LEASE,
-    )  # fmt: skip
+        """SELECT d.id, d.inbox, d.host, d.attempts + 1 AS attempts, a.body, a.account_id
+           FROM deliveries d JOIN outbound_activities a ON a.id = d.activity_id
+           WHERE d.state = 'pending' AND d.next_attempt_at <= now()
+           ORDER BY d.next_attempt_at, d.id LIMIT $1
+           FOR UPDATE OF d SKIP LOCKED""",
+        limit,
+    )
     return [
         DueDelivery(row["id"], row["inbox"], row["host"], row["attempts"],
                     row["body"].encode(), row["account_id"])
@@ -74,7 +72,7 @@ async def finish(
 ) -> None:
     await conn.execute(
         """UPDATE deliveries SET state = $2, last_status = $3, last_error = $4,
-               finished_at = now() WHERE id = $1""",
+               finished_at = now(), attempts = attempts + 1 WHERE id = $1""",
         delivery_id, state, status, error,
     )  # fmt: skip
 
@@ -83,8 +81,8 @@ async def retry_at(
     conn: Conn, delivery_id: int, at: datetime, status: int | None, error: str | None
 ) -> None:
     await conn.execute(
-        """UPDATE deliveries SET next_attempt_at = $2, last_status = $3, last_error = $4
-           WHERE id = $1""",
+        """UPDATE deliveries SET next_attempt_at = $2, last_status = $3, last_error = $4,
+               attempts = attempts + 1 WHERE id = $1""",
         delivery_id, at, status, error,
     )  # fmt: skip
 
