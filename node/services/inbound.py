@@ -7,6 +7,7 @@ worker parses and applies each activity in one transaction, one handler per type
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,7 +55,9 @@ async def receive(
     activity = checked.activity
     activity_id = activity.get("id")
     if not isinstance(activity_id, str) or not activity_id:
-        return InboxAnswer(400, "activity has no id")
+        # Mastodon sends pin/unpin Add and Remove without an id (add_serializer.rb): dedupe
+        # those on what they say instead (interop brief §8.6).
+        activity_id = _synthetic_id(activity)
     async with ctx.db.transaction() as conn:
         fresh = await store.enqueue(
             conn, activity_id, str(activity.get("type")), checked.key_owner, activity
@@ -106,3 +109,9 @@ async def _retry_later(ctx: NodeContext, item: InboxItem, error: str) -> None:
     at = next_attempt_at(item.attempts, datetime.now(UTC), rng=ctx.rng)
     async with ctx.db.transaction() as conn:
         await store.mark_retry(conn, item.id, error, at)
+
+
+def _synthetic_id(activity: Mapping[str, object]) -> str:
+    parts = [str(activity.get(name)) for name in ("actor", "type", "object", "target")]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"urn:commonroom:no-id:{digest}"

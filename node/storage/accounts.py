@@ -136,3 +136,7 @@ async def get_signing_key(conn: Conn, account_id: int) -> tuple[str, str] | None
 async def is_locked(conn: Conn, account_id: int) -> bool:
     value: bool = await conn.fetchval("SELECT locked FROM accounts WHERE id = $1", account_id)
     return value
+
+
+async def set_locked(conn: Conn, account_id: int, locked: bool) -> None:
+    await conn.execute("UPDATE accounts SET locked = $2 WHERE id = $1", account_id, locked)

@@ -153,3 +153,33 @@ async def remote_author_inbox(conn: Conn, post_id: int) -> str | None:
         post_id,
     )
     return value
+
+
+async def pending_remote_followers(conn: Conn, account_id: int) -> list[tuple[int, str, str, str]]:
+    """(follow id, actor uri, handle, display name) of requests waiting for approval."""
+    rows = await conn.fetch(
+        """SELECT f.id, r.uri, r.username || '@' || r.host AS handle, r.display_name
+           FROM follows f JOIN remote_actors r ON r.id = f.follower_remote
+           WHERE f.followee_account = $1 AND f.state = 'pending' ORDER BY f.id""",
+        account_id,
+    )
+    return [(row["id"], row["uri"], row["handle"], row["display_name"]) for row in rows]
+
+
+async def get_pending_request(
+    conn: Conn, follow_id: int, account_id: int
+) -> tuple[Follow, str, str] | None:
+    """A pending follow of this account, with the follower's uri and delivery inbox."""
+    row = await conn.fetchrow(
+        f"""SELECT {", ".join("f." + c.strip() for c in _COLUMNS.split(","))},
+               r.uri AS follower_uri, coalesce(r.shared_inbox, r.inbox) AS follower_inbox
+           FROM follows f JOIN remote_actors r ON r.id = f.follower_remote
+           WHERE f.id = $1 AND f.followee_account = $2 AND f.state = 'pending'
+           FOR UPDATE OF f""",
+        follow_id, account_id,
+    )  # fmt: skip
+    if row is None:
+        return None
+    values = dict(row)
+    uri, inbox = values.pop("follower_uri"), values.pop("follower_inbox")
+    return Follow(**values), uri, inbox
