@@ -162,3 +162,34 @@ async def test_a_locked_account_approves_or_rejects_follow_requests(
     assert await _one(b, "SELECT state FROM follows WHERE id = $1", from_ben.id) == "accepted"
     assert await _one(c, "SELECT count(*) FROM follows WHERE id = $1", from_cara.id) == 0
     assert await follow_requests.pending_requests(a.ctx, ana) == []
+
+
+async def test_follow_requests_page_approves_through_the_form(
+    trio: tuple[FlowNode, ...],
+) -> None:
+    from tests.support.html import csrf_token
+
+    a, b, _ = trio
+    ana = await a.user("ana")
+    await follow_requests.set_locked(a.ctx, ana, True)
+    ben = await b.user("ben")
+    from_ben = await follows.follow(b.ctx, ben, a.ctx.urls.actor("ana"))
+    await run_until_idle(a, b)
+    # unsafe=True: the default jar drops cookies of IP-address hosts like 127.0.0.1.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        anonymous = await http.get(f"{a.url}/follow-requests", allow_redirects=False)
+        assert anonymous.status == 303
+        sign_in = await (await http.get(f"{a.url}/sign-in")).text()
+        await http.post(f"{a.url}/sign-in", data={
+            "username": "ana", "password": "correct horse 1", "_csrf": csrf_token(sign_in),
+        })  # fmt: skip
+        page = await (await http.get(f"{a.url}/follow-requests")).text()
+        assert f"@ben@{b.host}" in page
+        follow_id = await _one(a, "SELECT id FROM follows WHERE state = 'pending'")
+        done = await http.post(
+            f"{a.url}/follow-requests/{follow_id}",
+            data={"decision": "approve", "_csrf": csrf_token(page)},
+        )
+        assert "No one is waiting" in await done.text()
+    await run_until_idle(a, b)
+    assert await _one(b, "SELECT state FROM follows WHERE id = $1", from_ben.id) == "accepted"
