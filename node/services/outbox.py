@@ -67,7 +67,12 @@ async def deliver_due(ctx: NodeContext, batch: int = BATCH) -> int:
 
 
 async def _record_hosts(ctx: NodeContext, results: list[_Sent]) -> None:
-    ok = {s.delivery.host for s in results if isinstance(s.verdict, Delivered)}
+    # Any answer that is not a server failure (a 2xx, but also a 410 or 429) shows the host
+    # is up, and ends its run of failures.
+    ok = {
+        s.delivery.host for s in results
+        if s.outcome.status is not None and not is_host_failure(s.outcome)
+    }  # fmt: skip
     failing = {
         s.delivery.host for s in results
         if isinstance(s.verdict, RetryAt) and is_host_failure(s.outcome)
