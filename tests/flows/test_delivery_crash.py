@@ -128,3 +128,35 @@ async def test_killed_worker_mid_fan_out_loses_no_delivery(
     assert set(received.received) == {str(n) for n in range(FOLLOWERS)}, "every inbox got it"
     # At-least-once: only what was in flight when the worker died may arrive twice.
     assert sum(received.received.values()) <= FOLLOWERS + sent_before_kill
+
+
+async def test_two_worker_processes_never_send_a_row_twice(
+    databases: TestDatabases, sink: tuple[SlowSink, str], tmp_path: Path
+) -> None:
+    received, base = sink
+    dsn = await databases.create()
+    public_url = f"http://127.0.0.1:{free_port()}"
+    db = await Database.connect(dsn, min_size=1, max_size=2)
+    ctx = NodeContext(db=db, urls=Urls(public_url), http=federation_client(public_url,
+                      loopback=True), loopback=True)  # fmt: skip
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        ana = await accounts.create_account(db, "ana", "ana@district.example")
+        await _followers(db, ana, base)
+        await posts.create_post(ctx, ana, "Assembly at 9")
+        workers = [_worker(dsn, public_url, tmp_path / f"var{n}") for n in range(2)]
+
+        async def all_delivered() -> bool:
+            async with db.connection() as conn:
+                done = await conn.fetchval(
+                    "SELECT count(*) FROM deliveries WHERE state = 'delivered'"
+                )
+            return bool(done == FOLLOWERS)
+
+        await _wait(all_delivered)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+        await db.close()
+    assert sorted(received.received.values()) == [1] * FOLLOWERS
