@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from federation.render import (
@@ -11,9 +12,10 @@ from federation.render import (
     render_note,
     render_tombstone,
 )
-from federation.render_docs import ActorDoc, NoteDoc
+from federation.render_docs import ActorDoc, HashtagRef, MediaDoc, MentionRef, NoteDoc
 from node.domain.accounts import Account
 from node.services.urls import Urls
+from node.storage.post_extras import StoredMention
 from node.storage.posts import Post
 
 
@@ -61,12 +63,26 @@ _VISIBILITIES: dict[str, OutboundVisibility] = {
 }  # fmt: skip
 
 
-def post_audience(urls: Urls, author: str, post: Post) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return addressing(_VISIBILITIES[post.visibility], urls.followers(author), ())
+@dataclass(frozen=True, slots=True)
+class PostExtras:
+    """What a post carries besides its row: mentions, hashtags, media."""
+
+    mentions: tuple[StoredMention, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    media: tuple[MediaDoc, ...] = ()
 
 
-def post_to_ap(urls: Urls, author: str, post: Post) -> dict[str, Any]:
-    to, cc = post_audience(urls, author, post)
+def post_audience(
+    urls: Urls, author: str, post: Post, extras: PostExtras = PostExtras()
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    mentioned = [m.actor_uri for m in extras.mentions]
+    return addressing(_VISIBILITIES[post.visibility], urls.followers(author), mentioned)
+
+
+def post_to_ap(
+    urls: Urls, author: str, post: Post, extras: PostExtras = PostExtras()
+) -> dict[str, Any]:
+    to, cc = post_audience(urls, author, post, extras)
     return render_note(
         NoteDoc(
             id=post.uri,
@@ -81,6 +97,10 @@ def post_to_ap(urls: Urls, author: str, post: Post) -> dict[str, Any]:
             in_reply_to=post.in_reply_to_uri,
             updated=post.edited_at,
             language=post.language,
+            mentions=tuple(MentionRef(m.actor_uri, f"@{m.acct}") for m in extras.mentions),
+            hashtags=tuple(HashtagRef(t, f"{urls.base}/tags/{t}") for t in extras.hashtags),
+            attachments=extras.media,
+            direct_message=post.visibility == "direct",
         )
     )
 

@@ -12,14 +12,19 @@ from federation.parse_types import Activity, Actor, Object
 from federation.render import render_accept
 from federation.render_docs import ActivityDoc, ActivityRef
 from federation.vocab import host_of, visibility_of
+from node.domain.text import normalise_tag
 from node.services import directory, federate
 from node.services.context import NodeContext
 from node.services.instance import instance_signer
 from node.storage import accounts as account_store
 from node.storage import follows as follow_store
+from node.storage import notifications
+from node.storage import post_extras as extras_store
 from node.storage import posts as post_store
 from node.storage import remote_actors as actor_store
-from node.storage.posts import PostFields
+from node.storage.pool import Conn
+from node.storage.post_extras import StoredMention
+from node.storage.posts import Post, PostFields
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ async def on_follow(ctx: NodeContext, activity: Activity) -> None:
             conn, activity_uri=activity.id, state="pending" if locked else "accepted",
             follower_remote=follower.id, followee_account=account.id,
         )  # fmt: skip
+        kind = "follow" if follow.state == "accepted" else "follow_request"
+        await notifications.notify(conn, account.id, kind, from_remote=follower.id)
         if follow.state == "accepted":
             accept = render_accept(
                 ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(username),
@@ -146,13 +153,15 @@ async def _store_remote_post(ctx: NodeContext, note: Object, depth: int) -> None
             return  # deleted before it arrived (Mastodon delete_arrived_first?)
         mentioned = [m.href for m in note.mentions]
         visibility = visibility_of(note.to, note.cc, author.followers_uri, mentioned)
-        await post_store.insert_post(conn, PostFields(
+        post = await post_store.insert_post(conn, PostFields(
             uri=note.id, author_remote=author.id, object_type=note.type,
             content_html=note.content, summary=note.summary, sensitive=note.sensitive,
             language=note.language,
             visibility="direct" if visibility == "limited" else visibility,
             in_reply_to_uri=note.in_reply_to, url=note.url, published_at=note.published,
         ))  # fmt: skip
+        if post is not None:
+            await _record_extras(ctx, conn, note, post, author.id)
         parent_known = (
             note.in_reply_to is None
             or ctx.urls.is_local(note.in_reply_to)
@@ -162,6 +171,28 @@ async def _store_remote_post(ctx: NodeContext, note: Object, depth: int) -> None
         parent = await _fetch_object(ctx, note.in_reply_to)
         if parent is not None:
             await _store_remote_post(ctx, parent, depth + 1)
+
+
+async def _record_extras(
+    ctx: NodeContext, conn: Conn, note: Object, post: Post, author_id: int
+) -> None:
+    """Mentions, hashtags and the notifications they cause for our people."""
+    mentions = []
+    for mention in note.mentions:
+        username = ctx.urls.username_of_actor(mention.href)
+        account = await account_store.get_account_by_username(conn, username) if username else None
+        acct = (mention.name or mention.href).lstrip("@")
+        mentions.append(StoredMention(mention.href, acct, account.id if account else None))
+        if account is not None:
+            await notifications.notify(conn, account.id, "mention", from_remote=author_id,
+                                       post_id=post.id)  # fmt: skip
+    await extras_store.add_mentions(conn, post.id, mentions)
+    await extras_store.add_hashtags(conn, post.id, [normalise_tag(t.name) for t in note.hashtags])
+    if post.in_reply_to_id is not None:
+        parent = await post_store.get_post(conn, post.in_reply_to_id)
+        if parent is not None and parent.author_account is not None:
+            await notifications.notify(conn, parent.author_account, "reply",
+                                       from_remote=author_id, post_id=post.id)  # fmt: skip
 
 
 async def on_update(ctx: NodeContext, activity: Activity) -> None:
@@ -217,7 +248,11 @@ async def _react(ctx: NodeContext, activity: Activity, table: str) -> None:
         post = await post_store.get_post_by_uri(conn, activity.object_id or "")
         if post is None:
             return  # a like or boost of something we do not have: nothing to count
-        await post_store.add_reaction(conn, table, post.id, activity.id, remote_id=actor.id)
+        added = await post_store.add_reaction(conn, table, post.id, activity.id, remote_id=actor.id)
+        if added and post.author_account is not None:
+            kind = "like" if table == "likes" else "boost"
+            await notifications.notify(conn, post.author_account, kind, from_remote=actor.id,
+                                       post_id=post.id)  # fmt: skip
 
 
 async def ignore(ctx: NodeContext, activity: Activity) -> None:

@@ -1,39 +1,50 @@
-"""From a local person: write, edit and delete posts; like and boost others' posts."""
+"""From a local person: write, edit and delete posts (likes and boosts: services.reactions)."""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from federation.render import (
-    render_announce,
-    render_create,
-    render_delete,
-    render_like,
-    render_update,
-)
+from federation.render import render_create, render_delete, render_update
 from federation.render_docs import ActivityDoc
-from federation.vocab import PUBLIC
 from node.domain.accounts import Account
 from node.domain.errors import NotFound, ValidationFailed
+from node.domain.policies import VISIBILITIES
+from node.domain.text import MAX_TEXT
 from node.services import federate
+from node.services.compose import Composed, compose
 from node.services.context import NodeContext
-from node.services.documents import post_audience, post_to_ap, tombstone_to_ap
+from node.services.documents import PostExtras, post_audience, post_to_ap, tombstone_to_ap
 from node.storage import follows as follow_store
+from node.storage import notifications
+from node.storage import post_extras as extras_store
 from node.storage import posts as store
+from node.storage import remote_actors as actor_store
 from node.storage.pool import Conn
 from node.storage.posts import Post, PostFields
 
-MAX_LENGTH = 5000
-VISIBILITIES = ("public", "unlisted", "followers", "direct")
+MAX_SUMMARY = 500
 
 
-def text_to_html(text: str) -> str:
-    """Plain text as paragraphs; Markdown, mentions and links arrive with the posting issue."""
-    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    return "".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+@dataclass(frozen=True, slots=True)
+class Draft:
+    text: str
+    visibility: str = "public"
+    summary: str | None = None
+    language: str | None = None
+    local_only: bool = False
+    in_reply_to: str | None = None
+
+    def validate(self) -> None:
+        if not self.text.strip() or len(self.text) > MAX_TEXT:
+            raise ValidationFailed("text", f"write between 1 and {MAX_TEXT} characters")
+        if self.visibility not in VISIBILITIES:
+            raise ValidationFailed("visibility", f"choose one of {', '.join(VISIBILITIES)}")
+        if self.summary and len(self.summary) > MAX_SUMMARY:
+            raise ValidationFailed("summary", f"keep the content warning under {MAX_SUMMARY}")
+        if self.language and not (2 <= len(self.language) <= 8 and self.language.isascii()):
+            raise ValidationFailed("language", "use a language code such as en or fr")
 
 
 async def create_post(
@@ -44,45 +55,86 @@ async def create_post(
     visibility: str = "public",
     summary: str | None = None,
     in_reply_to: str | None = None,
+    language: str | None = None,
+    local_only: bool = False,
 ) -> Post:
-    """Store the post and queue `Create` for every follower's inbox, in one transaction."""
-    if not text.strip() or len(text) > MAX_LENGTH:
-        raise ValidationFailed("text", f"write between 1 and {MAX_LENGTH} characters")
-    if visibility not in VISIBILITIES:
-        raise ValidationFailed("visibility", f"choose one of {', '.join(VISIBILITIES)}")
+    """Store the post and queue its `Create` for every recipient's inbox, in one transaction."""
+    draft = Draft(text, visibility, (summary or "").strip() or None, language or None,
+                  local_only, in_reply_to or None)  # fmt: skip
+    draft.validate()
+    composed = await compose(ctx, text)
     async with ctx.db.transaction() as conn:
-        draft = await store.insert_post(conn, PostFields(
-            uri=f"urn:commonroom:draft:{ctx.urls.new_activity()}", author_account=account.id,
-            content_html=text_to_html(text), visibility=visibility, summary=summary or None,
-            sensitive=bool(summary), in_reply_to_uri=in_reply_to,
-        ))  # fmt: skip
-        assert draft is not None
-        post = await store.set_local_uri(
-            conn, draft.id, ctx.urls.post(account.username, draft.id),
-            ctx.urls.post_page(account.username, draft.id),
-        )  # fmt: skip
-        note = post_to_ap(ctx.urls, account.username, post)
-        await _send(ctx, conn, account, post, render_create, note)
+        post = await _insert(ctx, conn, account, draft, composed)
+        await _notify_recipients(conn, account, post, composed)
+        extras = await load_extras(conn, post)
+        note = post_to_ap(ctx.urls, account.username, post, extras)
+        await _send(ctx, conn, account, post, extras, render_create, note)
     return post
 
 
+async def _insert(
+    ctx: NodeContext, conn: Conn, account: Account, draft: Draft, composed: Composed
+) -> Post:
+    row = await store.insert_post(conn, PostFields(
+        uri=f"urn:commonroom:draft:{ctx.urls.new_activity()}", author_account=account.id,
+        content_html=composed.rendered.html, visibility=draft.visibility,
+        summary=draft.summary, sensitive=bool(draft.summary), language=draft.language,
+        in_reply_to_uri=draft.in_reply_to, local_only=draft.local_only, source_text=draft.text,
+    ))  # fmt: skip
+    assert row is not None
+    post = await store.set_local_uri(
+        conn, row.id, ctx.urls.post(account.username, row.id),
+        ctx.urls.post_page(account.username, row.id),
+    )  # fmt: skip
+    await extras_store.add_mentions(conn, post.id, composed.mentions)
+    await extras_store.add_hashtags(conn, post.id, list(composed.rendered.hashtags))
+    return post
+
+
+async def _notify_recipients(conn: Conn, account: Account, post: Post, composed: Composed) -> None:
+    for mention in composed.mentions:
+        if mention.account_id is not None:
+            await notifications.notify(conn, mention.account_id, "mention",
+                                       from_account=account.id, post_id=post.id)  # fmt: skip
+    if post.in_reply_to_id is not None:
+        parent = await store.get_post(conn, post.in_reply_to_id)
+        if parent is not None and parent.author_account is not None:
+            await notifications.notify(conn, parent.author_account, "reply",
+                                       from_account=account.id, post_id=post.id)  # fmt: skip
+
+
+async def load_extras(conn: Conn, post: Post) -> PostExtras:
+    mentions = (await extras_store.mentions_of(conn, [post.id])).get(post.id, [])
+    tags = (await extras_store.hashtags_of(conn, [post.id])).get(post.id, [])
+    return PostExtras(mentions=tuple(mentions), hashtags=tuple(tags))
+
+
 async def edit_post(ctx: NodeContext, account: Account, post_id: int, text: str) -> Post:
+    Draft(text).validate()
+    composed = await compose(ctx, text)
     async with ctx.db.transaction() as conn:
         post = await _own_post(conn, account, post_id)
+        await extras_store.record_edit(conn, post.id, post.content_html, post.summary)
         updated = await store.update_post_content(
-            conn, post.id, text_to_html(text), post.summary, post.sensitive, datetime.now(UTC)
-        )
+            conn, post.id, composed.rendered.html, post.summary, post.sensitive,
+            datetime.now(UTC), source_text=text,
+        )  # fmt: skip
         assert updated is not None
-        note = post_to_ap(ctx.urls, account.username, updated)
-        await _send(ctx, conn, account, updated, render_update, note)
+        await extras_store.add_mentions(conn, post.id, composed.mentions)
+        await extras_store.add_hashtags(conn, post.id, list(composed.rendered.hashtags))
+        extras = await load_extras(conn, updated)
+        note = post_to_ap(ctx.urls, account.username, updated, extras)
+        await _send(ctx, conn, account, updated, extras, render_update, note)
     return updated
 
 
 async def delete_post(ctx: NodeContext, account: Account, post_id: int) -> None:
     async with ctx.db.transaction() as conn:
         post = await _own_post(conn, account, post_id)
+        extras = await load_extras(conn, post)
+        # Addressed and delivered before the row goes, to the same servers as the Create.
+        await _send(ctx, conn, account, post, extras, render_delete, tombstone_to_ap(post.uri))
         await store.delete_post(conn, post.id, post.uri)
-        await _send(ctx, conn, account, post, render_delete, tombstone_to_ap(post.uri))
 
 
 async def _own_post(conn: Conn, account: Account, post_id: int) -> Post:
@@ -93,44 +145,28 @@ async def _own_post(conn: Conn, account: Account, post_id: int) -> Post:
 
 
 async def _send(
-    ctx: NodeContext, conn: Conn, account: Account, post: Post,
-    render: Callable[[ActivityDoc, Any], dict[str, Any]], obj: Any,
+    ctx: NodeContext, conn: Conn, account: Account, post: Post, extras: PostExtras,
+    render: Any, obj: Any,
 ) -> None:  # fmt: skip
-    to, cc = post_audience(ctx.urls, account.username, post)
+    if post.local_only:
+        return  # never federated (DESIGN.md §5)
+    to, cc = post_audience(ctx.urls, account.username, post, extras)
     meta = ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(account.username),
                        to=to, cc=cc)  # fmt: skip
-    inboxes = await follow_store.follower_inboxes(conn, account.id)
-    if post.visibility == "direct":
-        inboxes = []  # mentions arrive with the posting issue; nobody else may receive it
+    inboxes = await recipients(conn, account, post, extras)
     await federate.enqueue(conn, render(meta, obj), account_id=account.id, inboxes=inboxes)
 
 
-async def like(ctx: NodeContext, account: Account, post_uri: str) -> None:
-    await _react(ctx, account, post_uri, "likes")
-
-
-async def boost(ctx: NodeContext, account: Account, post_uri: str) -> None:
-    await _react(ctx, account, post_uri, "boosts")
-
-
-async def _react(ctx: NodeContext, account: Account, post_uri: str, table: str) -> None:
-    me = ctx.urls.actor(account.username)
-    activity_id = ctx.urls.new_activity()
-    async with ctx.db.transaction() as conn:
-        post = await store.get_post_by_uri(conn, post_uri)
-        if post is None or post.visibility not in {"public", "unlisted"}:
-            raise NotFound("no such post")
-        if not await store.add_reaction(conn, table, post.id, activity_id, account_id=account.id):
-            return
-        inboxes = []
-        author_inbox = await follow_store.remote_author_inbox(conn, post.id)
-        if author_inbox:
-            inboxes.append(author_inbox)
-        if table == "likes":
-            activity = render_like(ActivityDoc(id=activity_id, actor=me), post.uri)
-        else:
-            inboxes += await follow_store.follower_inboxes(conn, account.id)
-            meta = ActivityDoc(id=activity_id, actor=me, to=(PUBLIC,),
-                               cc=(ctx.urls.followers(account.username),))  # fmt: skip
-            activity = render_announce(meta, post.uri)
-        await federate.enqueue(conn, activity, account_id=account.id, inboxes=inboxes)
+async def recipients(conn: Conn, account: Account, post: Post, extras: PostExtras) -> list[str]:
+    """Followers' servers (unless direct), mentioned remote actors, and for public replies the
+    parent's author, so the thread holds together on their server."""
+    inboxes = []
+    if post.visibility != "direct":
+        inboxes += await follow_store.follower_inboxes(conn, account.id)
+    remote_mentions = [m.actor_uri for m in extras.mentions if m.account_id is None]
+    inboxes += await actor_store.delivery_inboxes_of(conn, remote_mentions)
+    if post.in_reply_to_id is not None and post.visibility in ("public", "unlisted"):
+        parent_inbox = await follow_store.remote_author_inbox(conn, post.in_reply_to_id)
+        if parent_inbox:
+            inboxes.append(parent_inbox)
+    return list(dict.fromkeys(inboxes))

@@ -13,7 +13,7 @@ from node.storage.pool import Conn
 
 _COLUMNS = """id, uri, author_account, author_remote, object_type, content_html, summary,
     sensitive, language, visibility, in_reply_to_uri, in_reply_to_id, url, published_at,
-    edited_at"""
+    edited_at, local_only"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,7 @@ class Post:
     url: str | None
     published_at: datetime
     edited_at: datetime | None
+    local_only: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class PostFields:
     url: str | None = None
     published_at: datetime | None = None
     raw: dict[str, Any] | None = None
+    local_only: bool = False
+    source_text: str | None = None
 
 
 def _post(row: asyncpg.Record) -> Post:
@@ -61,15 +64,16 @@ async def insert_post(conn: Conn, fields: PostFields) -> Post | None:
     row = await conn.fetchrow(
         f"""INSERT INTO posts (uri, author_account, author_remote, object_type, content_html,
                 summary, sensitive, language, visibility, in_reply_to_uri, in_reply_to_id, url,
-                published_at, raw)
+                published_at, raw, local_only, source_text)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-                (SELECT id FROM posts WHERE uri = $10), $11, coalesce($12, now()), $13)
+                (SELECT id FROM posts WHERE uri = $10), $11, coalesce($12, now()), $13, $14, $15)
             ON CONFLICT (uri) DO NOTHING
             RETURNING {_COLUMNS}""",
         fields.uri, fields.author_account, fields.author_remote, fields.object_type,
         fields.content_html, fields.summary, fields.sensitive, fields.language,
         fields.visibility, fields.in_reply_to_uri, fields.url, fields.published_at,
         orjson.dumps(fields.raw).decode() if fields.raw is not None else None,
+        fields.local_only, fields.source_text,
     )  # fmt: skip
     if row is None:
         return None
@@ -108,11 +112,13 @@ async def update_post_content(
     summary: str | None,
     sensitive: bool,
     edited_at: datetime,
+    source_text: str | None = None,
 ) -> Post | None:
     row = await conn.fetchrow(
-        f"""UPDATE posts SET content_html = $2, summary = $3, sensitive = $4, edited_at = $5
+        f"""UPDATE posts SET content_html = $2, summary = $3, sensitive = $4, edited_at = $5,
+                source_text = coalesce($6, source_text)
             WHERE id = $1 RETURNING {_COLUMNS}""",
-        post_id, content_html, summary, sensitive, edited_at,
+        post_id, content_html, summary, sensitive, edited_at, source_text,
     )  # fmt: skip
     return _post(row) if row else None
 
@@ -186,4 +192,14 @@ async def remove_reaction_by_activity(
 async def count_reactions(conn: Conn, table: str, post_id: int) -> int:
     assert table in {"likes", "boosts"}
     value: int = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE post_id = $1", post_id)
+    return value
+
+
+async def remove_own_reaction(conn: Conn, table: str, post_id: int, account_id: int) -> str | None:
+    """Take back a local like or boost; returns its activity id (for the Undo), or None."""
+    assert table in {"likes", "boosts"}
+    value: str | None = await conn.fetchval(
+        f"DELETE FROM {table} WHERE post_id = $1 AND account_id = $2 RETURNING activity_uri",
+        post_id, account_id,
+    )  # fmt: skip
     return value

@@ -115,3 +115,13 @@ async def delete_remote_actor(conn: Conn, uri: str) -> bool:
     """Remove an actor with their follows and content (cascades)."""
     result: str = await conn.execute("DELETE FROM remote_actors WHERE uri = $1", uri)
     return result != "DELETE 0"
+
+
+async def delivery_inboxes_of(conn: Conn, uris: list[str]) -> list[str]:
+    """(Shared) inboxes of the known remote actors among `uris`."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT coalesce(shared_inbox, inbox) AS inbox FROM remote_actors "
+        "WHERE uri = ANY($1) ORDER BY 1",
+        uris,
+    )
+    return [row["inbox"] for row in rows]

@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from node.services import follows, posts
+from node.services import follows, posts, reactions
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.federation import FlowNode, run_until_idle, running_node
@@ -61,7 +61,7 @@ async def test_post_reply_like_edit_delete_and_unfollow(nodes: tuple[FlowNode, F
     post = await posts.create_post(b.ctx, ben, "Our Year 7 fractions unit\n\nMaterials inside.")
     await run_until_idle(a, b)
     seen = await _fetchval(a, "SELECT content_html FROM posts WHERE uri = $1", post.uri)
-    assert seen == "<p>Our Year 7 fractions unit</p><p>Materials inside.</p>"
+    assert seen == "<p>Our Year 7 fractions unit</p>\n<p>Materials inside.</p>"
 
     reply = await posts.create_post(a.ctx, ana, "Thanks, using it Monday!", in_reply_to=post.uri)
     await run_until_idle(a, b)
@@ -69,8 +69,10 @@ async def test_post_reply_like_edit_delete_and_unfollow(nodes: tuple[FlowNode, F
         await _fetchval(b, "SELECT in_reply_to_id FROM posts WHERE uri = $1", reply.uri) == post.id
     ), "the reply threads under Ben's post on B"
 
-    await posts.like(a.ctx, ana, post.uri)
-    await posts.boost(a.ctx, ana, post.uri)
+    on_a = await _fetchval(a, "SELECT id FROM posts WHERE uri = $1", post.uri)
+    assert isinstance(on_a, int)
+    await reactions.like(a.ctx, ana, on_a)
+    await reactions.boost(a.ctx, ana, on_a)
     await run_until_idle(a, b)
     assert await _fetchval(b, "SELECT count(*) FROM likes WHERE post_id = $1", post.id) == 1
     assert await _fetchval(b, "SELECT count(*) FROM boosts WHERE post_id = $1", post.id) == 1

@@ -1,0 +1,67 @@
+"""Who may see what (DESIGN.md §5). Every surface asks `may_see`; list queries use the SQL twin
+in node.storage.visibility, and the leak-matrix tests hold the two to the same answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Visibility = Literal["public", "unlisted", "followers", "direct"]
+VISIBILITIES: tuple[Visibility, ...] = ("public", "unlisted", "followers", "direct")
+
+
+@dataclass(frozen=True, slots=True)
+class PostFacts:
+    visibility: str
+    local_only: bool
+    author_account: int | None
+    author_remote: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ViewerFacts:
+    """The viewer and its relation to one post's author.
+
+    `account_id` is a signed-in local person; `remote_actor_id` a remote actor identified by a
+    signed fetch; both None for an anonymous visitor or an unsigned fetch.
+    """
+
+    account_id: int | None = None
+    remote_actor_id: int | None = None
+    follows_author: bool = False
+    mentioned: bool = False
+    blocked_by_author: bool = False
+
+    @property
+    def is_local(self) -> bool:
+        return self.account_id is not None
+
+
+def is_author(post: PostFacts, viewer: ViewerFacts) -> bool:
+    if post.author_account is not None:
+        return post.author_account == viewer.account_id
+    return post.author_remote is not None and post.author_remote == viewer.remote_actor_id
+
+
+def may_see(post: PostFacts, viewer: ViewerFacts) -> bool:
+    if is_author(post, viewer):
+        return True
+    if viewer.blocked_by_author:
+        return False
+    # Local-only posts are for people signed in here: never federated, never fetched.
+    if post.local_only and not viewer.is_local:
+        return False
+    if post.visibility in ("public", "unlisted"):
+        return True
+    if post.visibility == "followers":
+        return viewer.follows_author or viewer.mentioned
+    return viewer.mentioned
+
+
+def is_listed(post: PostFacts) -> bool:
+    """Shown on public timelines, hashtag pages, feeds and search: public posts only."""
+    return post.visibility == "public"
+
+
+def may_federate(post: PostFacts) -> bool:
+    return not post.local_only

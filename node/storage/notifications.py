@@ -1,0 +1,78 @@
+"""Notifications: follows, requests, mentions, replies, likes, boosts, poll results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from node.storage.pool import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    id: int
+    kind: str
+    from_name: str
+    from_handle: str
+    post_id: int | None
+    post_html: str | None
+    read: bool
+    created_at: datetime
+
+
+async def notify(
+    conn: Conn,
+    account_id: int,
+    kind: str,
+    *,
+    from_account: int | None = None,
+    from_remote: int | None = None,
+    post_id: int | None = None,
+) -> None:
+    """Record one notification; the same event twice (a redelivery) is recorded once."""
+    if from_account is not None and from_account == account_id:
+        return  # nobody is told about their own actions
+    await conn.execute(
+        """INSERT INTO notifications (account_id, kind, from_account, from_remote, post_id)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
+        account_id, kind, from_account, from_remote, post_id,
+    )  # fmt: skip
+
+
+async def list_notifications(
+    conn: Conn, account_id: int, host: str, limit: int, before_id: int | None
+) -> list[Notification]:
+    rows = await conn.fetch(
+        """SELECT n.id, n.kind, n.post_id, n.read_at IS NOT NULL AS read, n.created_at,
+                  coalesce(nullif(a.display_name, ''), a.username,
+                           nullif(r.display_name, ''), r.username) AS from_name,
+                  coalesce(a.username || '@' || $3, r.username || '@' || r.host) AS from_handle,
+                  p.content_html AS post_html
+           FROM notifications n
+           LEFT JOIN accounts a ON a.id = n.from_account
+           LEFT JOIN remote_actors r ON r.id = n.from_remote
+           LEFT JOIN posts p ON p.id = n.post_id
+           WHERE n.account_id = $1 AND ($4::bigint IS NULL OR n.id < $4)
+           ORDER BY n.id DESC LIMIT $2""",
+        account_id, limit, host, before_id,
+    )  # fmt: skip
+    return [
+        Notification(row["id"], row["kind"], row["from_name"] or "", row["from_handle"] or "",
+                     row["post_id"], row["post_html"], row["read"], row["created_at"])
+        for row in rows
+    ]  # fmt: skip
+
+
+async def unread_count(conn: Conn, account_id: int) -> int:
+    value: int = await conn.fetchval(
+        "SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL",
+        account_id,
+    )
+    return value
+
+
+async def mark_all_read(conn: Conn, account_id: int) -> None:
+    await conn.execute(
+        "UPDATE notifications SET read_at = now() WHERE account_id = $1 AND read_at IS NULL",
+        account_id,
+    )
