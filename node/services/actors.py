@@ -9,9 +9,11 @@ from federation.render import render_collection, render_collection_page
 from federation.webfinger import parse_handle, render_jrd, render_server_jrd
 from node import __version__
 from node.domain.errors import NotFound
+from node.domain.policies import PostFacts, ViewerFacts, may_see
 from node.services.context import NodeContext
 from node.services.documents import account_to_ap, instance_actor_to_ap, post_to_ap
 from node.services.instance import instance_keys
+from node.services.posts import load_extras
 from node.storage import accounts as account_store
 from node.storage import follows as follow_store
 from node.storage import posts as post_store
@@ -122,12 +124,16 @@ async def _items(
 
 
 async def post_document(ctx: NodeContext, username: str, post_id: int) -> dict[str, Any]:
-    """A post's AS2, for public and unlisted posts only until the visibility policy lands."""
+    """A post's AS2 for an unsigned fetch: what an anonymous visitor may see."""
     async with ctx.db.connection() as conn:
         post = await post_store.get_post(conn, post_id)
         account = await account_store.get_account_by_username(conn, username)
-    if post is None or account is None or post.author_account != account.id:
-        raise NotFound("no such post")
-    if post.visibility not in {"public", "unlisted"}:
-        raise NotFound("no such post")
-    return post_to_ap(ctx.urls, account.username, post)
+        if post is None or account is None or post.author_account != account.id:
+            raise NotFound("no such post")
+        # An unsigned fetch is an anonymous viewer: signed fetches arrive with the visibility
+        # work on followers-only posts; until then those stay unreachable here.
+        facts = PostFacts(post.visibility, post.local_only, post.author_account, None)
+        if not may_see(facts, ViewerFacts()):
+            raise NotFound("no such post")
+        extras = await load_extras(conn, post)
+    return post_to_ap(ctx.urls, account.username, post, extras)

@@ -8,12 +8,17 @@ from node.domain.accounts import Account
 from node.domain.errors import NotFound
 from node.services import directory, federate
 from node.services.context import NodeContext
+from node.storage import accounts as account_store
 from node.storage import follows as store
+from node.storage import notifications
 from node.storage.follows import Follow
 
 
 async def follow(ctx: NodeContext, account: Account, target: str) -> Follow:
     """Follow `@name@host` or an actor URL: a pending follow until the remote side accepts."""
+    local = await _local_target(ctx, target)
+    if local is not None:
+        return await _follow_local(ctx, account, local)
     remote = await directory.find_actor(ctx, target)
     activity_id = ctx.urls.new_activity()
     me = ctx.urls.actor(account.username)
@@ -33,6 +38,11 @@ async def follow(ctx: NodeContext, account: Account, target: str) -> Follow:
 
 
 async def unfollow(ctx: NodeContext, account: Account, target: str) -> None:
+    local = await _local_target(ctx, target)
+    if local is not None:
+        async with ctx.db.transaction() as conn:
+            await store.delete_local_follow(conn, account.id, local.id)
+        return
     remote = await directory.find_actor(ctx, target)
     me = ctx.urls.actor(account.username)
     async with ctx.db.transaction() as conn:
@@ -45,3 +55,37 @@ async def unfollow(ctx: NodeContext, account: Account, target: str) -> None:
             ActivityRef(existing.activity_uri, "Follow", me, remote.uri),
         )
         await federate.enqueue(conn, undo, account_id=account.id, inboxes=[remote.inbox])
+
+
+async def _local_target(ctx: NodeContext, target: str) -> Account | None:
+    """The local person `target` names (`@name`, `@name@our-host`, our actor or profile URL)."""
+    text = target.strip()
+    username = ctx.urls.username_of_actor(text)
+    if username is None and text.startswith(ctx.urls.base + "/@"):
+        username = text[len(ctx.urls.base) + 2 :]
+    if username is None and not text.startswith(("http://", "https://")):
+        name, _, host = text.lstrip("@").partition("@")
+        if not host or host.lower() == ctx.urls.host.lower():
+            username = name
+    if not username:
+        return None
+    async with ctx.db.connection() as conn:
+        found = await account_store.get_account_by_username(conn, username)
+    if found is None and (text.startswith(ctx.urls.base) or "@" not in text.lstrip("@")):
+        raise NotFound(f"no one called {target} here")
+    return found
+
+
+async def _follow_local(ctx: NodeContext, account: Account, followee: Account) -> Follow:
+    if followee.id == account.id:
+        raise NotFound("you cannot follow yourself")
+    async with ctx.db.transaction() as conn:
+        locked = await account_store.is_locked(conn, followee.id)
+        row = await store.insert_follow(
+            conn, activity_uri=ctx.urls.new_activity(),
+            state="pending" if locked else "accepted",
+            follower_account=account.id, followee_account=followee.id,
+        )  # fmt: skip
+        kind = "follow_request" if row.state == "pending" else "follow"
+        await notifications.notify(conn, followee.id, kind, from_account=account.id)
+    return row

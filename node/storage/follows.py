@@ -183,3 +183,10 @@ async def get_pending_request(
     values = dict(row)
     uri, inbox = values.pop("follower_uri"), values.pop("follower_inbox")
     return Follow(**values), uri, inbox
+
+
+async def delete_local_follow(conn: Conn, follower: int, followee: int) -> None:
+    await conn.execute(
+        "DELETE FROM follows WHERE follower_account = $1 AND followee_account = $2",
+        follower, followee,
+    )  # fmt: skip

@@ -144,7 +144,8 @@ async def posts_by_account(
 ) -> list[Post]:
     rows = await conn.fetch(
         f"""SELECT {_COLUMNS} FROM posts WHERE author_account = $1
-              AND visibility IN ('public', 'unlisted') AND ($3::bigint IS NULL OR id < $3)
+              AND visibility IN ('public', 'unlisted') AND NOT local_only
+              AND ($3::bigint IS NULL OR id < $3)
             ORDER BY id DESC LIMIT $2 OFFSET $4""",
         account_id, limit, before_id, offset,
     )  # fmt: skip
@@ -154,7 +155,7 @@ async def posts_by_account(
 async def count_public_posts(conn: Conn, account_id: int) -> int:
     value: int = await conn.fetchval(
         "SELECT count(*) FROM posts WHERE author_account = $1 "
-        "AND visibility IN ('public', 'unlisted')",
+        "AND visibility IN ('public', 'unlisted') AND NOT local_only",
         account_id,
     )
     return value

@@ -8,6 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from node import keys
+from node.services import notifications
 from node.web import csrf
 
 
@@ -25,7 +26,11 @@ async def render(
         "csrf_token": await csrf.token_for(request),
         "csrf_field": csrf.FIELD,
         "public_host": request.app[keys.SETTINGS].public_host,
+        "unread_count": 0,
     }
+    account = request.get(keys.CURRENT_ACCOUNT)
+    if account is not None and keys.NODE in request.app:
+        page["unread_count"] = await notifications.unread_count(request.app[keys.NODE], account)
     page.update(context or {})
     response = aiohttp_jinja2.render_template(template, request, page, status=status)
     response.headers.setdefault(

@@ -5,14 +5,21 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.paths import static_dir
-from node.web import follow_requests, ops, pages, sign_in
+from node.web import follow_requests, ops, people, posting, sign_in, timelines
 
 STATIC_PREFIX = "/static/"
 STATIC_MAX_AGE = 7 * 24 * 3600
 
 
 def setup_routes(app: web.Application) -> None:
-    for table in (pages.routes, sign_in.routes, follow_requests.routes, ops.routes):
+    for table in (
+        timelines.routes,
+        posting.routes,
+        people.routes,
+        sign_in.routes,
+        follow_requests.routes,
+        ops.routes,
+    ):
         app.router.add_routes(table)
     app.router.add_static("/static", static_dir(), name="static", append_version=True)
     app.on_response_prepare.append(_cache_static)

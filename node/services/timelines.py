@@ -1,0 +1,66 @@
+"""Timelines and threads, each filtered by what the viewer may see."""
+
+from __future__ import annotations
+
+from node.domain.accounts import Account
+from node.domain.errors import NotFound
+from node.domain.text import normalise_tag
+from node.services.context import NodeContext
+from node.storage import accounts as account_store
+from node.storage import post_extras
+from node.storage import timelines as store
+from node.storage.timelines import PostView
+
+PAGE = 20
+
+
+def _viewer(account: Account | None) -> int | None:
+    return account.id if account else None
+
+
+async def home(ctx: NodeContext, account: Account, max_id: int | None = None) -> list[PostView]:
+    async with ctx.db.connection() as conn:
+        return await store.home(conn, account.id, PAGE, max_id)
+
+
+async def public(
+    ctx: NodeContext, viewer: Account | None, *, local: bool, max_id: int | None = None
+) -> list[PostView]:
+    async with ctx.db.connection() as conn:
+        return await store.public(conn, _viewer(viewer), PAGE, max_id, local=local)
+
+
+async def hashtag(
+    ctx: NodeContext, viewer: Account | None, tag: str, max_id: int | None = None
+) -> list[PostView]:
+    async with ctx.db.connection() as conn:
+        return await store.hashtag(conn, _viewer(viewer), normalise_tag(tag), PAGE, max_id)
+
+
+async def profile(
+    ctx: NodeContext, viewer: Account | None, username: str, max_id: int | None = None
+) -> tuple[Account, list[PostView]]:
+    async with ctx.db.connection() as conn:
+        author = await account_store.get_account_by_username(conn, username)
+        if author is None:
+            raise NotFound(f"no account @{username}")
+        return author, await store.profile(conn, _viewer(viewer), author.id, PAGE, max_id)
+
+
+async def thread(
+    ctx: NodeContext, viewer: Account | None, post_id: int
+) -> tuple[PostView, list[PostView]]:
+    """The post and its conversation, oldest first. NotFound if the viewer may not see it."""
+    async with ctx.db.connection() as conn:
+        ids = await store.thread_ids(conn, post_id)
+        visible = await store.by_ids(conn, _viewer(viewer), ids)
+    focus = next((p for p in visible if p.id == post_id), None)
+    if focus is None:
+        raise NotFound("no such post")
+    return focus, sorted(visible, key=lambda p: p.id)
+
+
+async def bookmarks(ctx: NodeContext, account: Account) -> list[PostView]:
+    async with ctx.db.connection() as conn:
+        ids = await post_extras.flagged_posts(conn, "bookmarks", account.id)
+        return await store.by_ids(conn, account.id, ids[:100])

@@ -1,0 +1,65 @@
+"""Forms that change posts: write, reply, delete, like, boost, bookmark, pin."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from node import keys
+from node.domain.accounts import Account
+from node.domain.errors import ValidationFailed
+from node.services import posts, reactions
+from node.services.context import NodeContext
+from node.web.forms import form_text
+from node.web.timelines import signed_in
+
+routes = web.RouteTableDef()
+
+
+def _back(request: web.Request, default: str = "/") -> str:
+    target = request.headers.get("Referer", "")
+    base = request.app[keys.SETTINGS].public_url
+    return target if target.startswith(base + "/") else default
+
+
+@routes.post("/posts", name="create_post")
+async def create(request: web.Request) -> web.StreamResponse:
+    account = signed_in(request)
+    form = await request.post()
+    try:
+        post = await posts.create_post(
+            request.app[keys.NODE], account, form_text(form, "text"),
+            visibility=form_text(form, "visibility") or "public",
+            summary=form_text(form, "summary", 500), language=form_text(form, "language", 8),
+            in_reply_to=form_text(form, "in_reply_to", 2000) or None,
+            local_only=form_text(form, "local_only") == "on",
+        )  # fmt: skip
+    except ValidationFailed as error:
+        raise web.HTTPUnprocessableEntity(text=f"Your post was not sent: {error.message}") from None
+    raise web.HTTPSeeOther(f"/@{account.username}/{post.id}")
+
+
+Action = Callable[[NodeContext, Account, int], Awaitable[None]]
+_ACTIONS: dict[str, Action] = {
+    "like": reactions.like,
+    "unlike": reactions.unlike,
+    "boost": reactions.boost,
+    "unboost": reactions.unboost,
+    "bookmark": lambda ctx, a, p: reactions.set_bookmark(ctx, a, p, True),
+    "unbookmark": lambda ctx, a, p: reactions.set_bookmark(ctx, a, p, False),
+    "pin": lambda ctx, a, p: reactions.set_pin(ctx, a, p, True),
+    "unpin": lambda ctx, a, p: reactions.set_pin(ctx, a, p, False),
+    "delete": posts.delete_post,
+}
+
+
+@routes.post(r"/posts/{post_id:\d{1,18}}/{action:[a-z]+}", name="post_action")
+async def act(request: web.Request) -> web.StreamResponse:
+    account = signed_in(request)
+    action = _ACTIONS.get(request.match_info["action"])
+    if action is None:
+        raise web.HTTPNotFound()
+    await action(request.app[keys.NODE], account, int(request.match_info["post_id"]))
+    deleted = request.match_info["action"] == "delete"
+    raise web.HTTPSeeOther("/" if deleted else _back(request))

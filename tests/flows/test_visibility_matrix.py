@@ -1,0 +1,154 @@
+"""The leak matrix: every visibility × every viewer × every surface that exists so far.
+
+Surfaces: the post's page, the author's profile page, the local and federated timelines, the
+hashtag page, each viewer's home timeline and notifications, and an unsigned ActivityPub GET.
+Expected answers are written out by hand; domain.policies.may_see must agree with them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from node.domain.policies import PostFacts, ViewerFacts, may_see
+from node.services import follows, posts
+from node.storage.posts import Post
+from tests.conftest import free_port
+from tests.support.databases import TestDatabases
+from tests.support.federation import FlowNode, running_node
+from tests.support.html import csrf_token
+
+PASSWORD = "correct horse 1"
+VIEWERS = ("anonymous", "author", "follower", "stranger", "mentioned", "blocked")
+# (visibility, local_only) -> viewers who may see it
+EXPECTED: dict[tuple[str, bool], set[str]] = {
+    ("public", False): {"anonymous", "author", "follower", "stranger", "mentioned"},
+    ("unlisted", False): {"anonymous", "author", "follower", "stranger", "mentioned"},
+    ("followers", False): {"author", "follower", "mentioned"},
+    ("direct", False): {"author", "mentioned"},
+    ("public", True): {"author", "follower", "stranger", "mentioned"},
+}
+
+
+@pytest.fixture
+async def node(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[FlowNode]:
+    async with running_node(databases, tmp_path / "a", free_port()) as a:
+        yield a
+
+
+async def _session(node: FlowNode, username: str | None) -> aiohttp.ClientSession:
+    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    if username:
+        form = await (await http.get(f"{node.url}/sign-in")).text()
+        signed = await http.post(f"{node.url}/sign-in", data={
+            "username": username, "password": PASSWORD, "_csrf": csrf_token(form)})  # fmt: skip
+        assert "You are signed in" in await signed.text()
+    return http
+
+
+async def _setup(node: FlowNode) -> dict[tuple[str, bool], Post]:
+    accounts = {name: await node.user(name) for name in
+                ("ana", "fola", "stan", "menno", "blake")}  # fmt: skip
+    await follows.follow(node.ctx, accounts["fola"], "@ana")
+    await follows.follow(node.ctx, accounts["blake"], "@ana")
+    async with node.ctx.db.connection() as conn:
+        await conn.execute("INSERT INTO blocks (account_id, blocked_account) VALUES ($1, $2)",
+                           accounts["ana"].id, accounts["blake"].id)  # fmt: skip
+    made = {}
+    for visibility, local_only in EXPECTED:
+        text = f"matrix-{visibility}-{'local' if local_only else 'fed'} for @menno #matrix"
+        made[(visibility, local_only)] = await posts.create_post(
+            node.ctx, accounts["ana"], text, visibility=visibility, local_only=local_only
+        )
+    return made
+
+
+USERS = {"anonymous": None, "author": "ana", "follower": "fola", "stranger": "stan",
+         "mentioned": "menno", "blocked": "blake"}  # fmt: skip
+
+
+async def test_no_surface_shows_a_post_to_someone_who_may_not_see_it(node: FlowNode) -> None:
+    made = await _setup(node)
+    leaks: list[str] = []
+    for viewer in VIEWERS:
+        http = await _session(node, USERS[viewer])
+        try:
+            pages = {
+                path: await (await http.get(f"{node.url}{path}")).text()
+                for path in ("/@ana", "/local", "/federated", "/tags/matrix")
+            }
+            if USERS[viewer]:
+                pages["/"] = await (await http.get(f"{node.url}/")).text()
+                pages["/notifications"] = await (await http.get(f"{node.url}/notifications")).text()
+            for key, post in made.items():
+                marker = f"matrix-{key[0]}-{'local' if key[1] else 'fed'}"
+                allowed = viewer in EXPECTED[key]
+                page = await http.get(f"{node.url}/@ana/{post.id}")
+                shown = page.status == 200 and marker in await page.text()
+                if shown != allowed:
+                    leaks.append(f"post page {key} to {viewer}: shown={shown}")
+                for path, html in pages.items():
+                    listed = _expected_on(path, key, viewer, allowed)
+                    if (marker in html) != listed:
+                        leaks.append(f"{path} {key} to {viewer}: shown={marker in html}")
+        finally:
+            await http.close()
+    assert leaks == []
+
+
+def _expected_on(path: str, key: tuple[str, bool], viewer: str, allowed: bool) -> bool:
+    visibility, _ = key
+    if not allowed:
+        return False
+    if path in ("/local", "/federated", "/tags/matrix"):
+        return visibility == "public"
+    if path == "/notifications":
+        return viewer == "mentioned"
+    if path == "/":
+        return viewer in ("author", "follower", "mentioned")
+    return True  # the profile lists everything the viewer may see
+
+
+async def test_activitypub_get_serves_only_public_and_unlisted_federated_posts(
+    node: FlowNode,
+) -> None:
+    made = await _setup(node)
+    async with aiohttp.ClientSession() as http:
+        for (visibility, local_only), post in made.items():
+            async with http.get(post.uri, headers={"Accept": "application/activity+json"}) as r:
+                expected = visibility in ("public", "unlisted") and not local_only
+                assert (r.status == 200) == expected, (visibility, local_only, r.status)
+                if not expected:
+                    assert "matrix-" not in await r.text()
+        outbox = f"{node.ctx.urls.outbox('ana')}?page=1"
+        async with http.get(outbox, headers={"Accept": "application/activity+json"}) as r:
+            listed = await r.text()
+    assert "matrix-public-fed" in listed
+    assert "matrix-unlisted-fed" in listed
+    for hidden in ("matrix-followers", "matrix-direct", "matrix-public-local"):
+        assert hidden not in listed
+
+
+async def test_local_only_posts_never_reach_the_delivery_queue(node: FlowNode) -> None:
+    made = await _setup(node)
+    async with node.ctx.db.connection() as conn:
+        bodies = await conn.fetch("SELECT body::text AS body FROM outbound_activities")
+    assert not any(made[("public", True)].uri in row["body"] for row in bodies)
+
+
+def test_the_policy_function_agrees_with_the_matrix() -> None:
+    relation = {
+        "anonymous": ViewerFacts(),
+        "author": ViewerFacts(account_id=1),
+        "follower": ViewerFacts(account_id=2, follows_author=True),
+        "stranger": ViewerFacts(account_id=3),
+        "mentioned": ViewerFacts(account_id=4, mentioned=True),
+        "blocked": ViewerFacts(account_id=5, follows_author=True, blocked_by_author=True),
+    }
+    for (visibility, local_only), allowed in EXPECTED.items():
+        post = PostFacts(visibility, local_only, author_account=1, author_remote=None)
+        for viewer, facts in relation.items():
+            assert may_see(post, facts) == (viewer in allowed), (visibility, local_only, viewer)
