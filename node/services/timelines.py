@@ -13,6 +13,8 @@ from node.storage.timelines import PostView
 
 PAGE = 20
 
+__all__ = ["PAGE", "PostView", "bookmarks", "hashtag", "home", "profile", "public", "thread"]
+
 
 def _viewer(account: Account | None) -> int | None:
     return account.id if account else None

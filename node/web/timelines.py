@@ -7,7 +7,7 @@ from aiohttp import web
 from node import keys
 from node.domain.accounts import Account
 from node.services import notifications, timelines
-from node.storage.timelines import PostView
+from node.services.timelines import PostView
 from node.web.render import render
 
 routes = web.RouteTableDef()
