@@ -106,7 +106,8 @@ async def _items(
 ) -> tuple[int, list[Any]]:
     offset = ((page or 1) - 1) * PAGE_SIZE
     if kind == "featured":
-        return 0, []  # pinned posts arrive with the posting issue
+        pinned = await post_store.pinned_posts(conn, account_id)
+        return len(pinned), [post_to_ap(ctx.urls, name, p) for p in pinned]
     if kind == "outbox":
         total = await post_store.count_public_posts(conn, account_id)
         if page is None:

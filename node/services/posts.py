@@ -170,3 +170,17 @@ async def recipients(conn: Conn, account: Account, post: Post, extras: PostExtra
         if parent_inbox:
             inboxes.append(parent_inbox)
     return list(dict.fromkeys(inboxes))
+
+
+async def own_post_source(ctx: NodeContext, account: Account, post_id: int) -> tuple[Post, str]:
+    """A post of yours and the text you wrote, for the edit form."""
+    async with ctx.db.connection() as conn:
+        post = await _own_post(conn, account, post_id)
+        source = await store.source_text(conn, post.id)
+    return post, source or ""
+
+
+async def edit_history(conn_ctx: NodeContext, post_id: int) -> list[extras_store.Edit]:
+    """Earlier versions, oldest first. Callers check the viewer may see the post first."""
+    async with conn_ctx.db.connection() as conn:
+        return await extras_store.edits_of(conn, post_id)

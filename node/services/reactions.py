@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from federation.render import render_announce, render_like, render_undo
+from federation.render import (
+    render_add,
+    render_announce,
+    render_like,
+    render_remove,
+    render_undo,
+)
 from federation.render_docs import ActivityDoc, ActivityRef
 from federation.vocab import PUBLIC
 from node.domain.accounts import Account
@@ -107,3 +113,13 @@ async def set_pin(ctx: NodeContext, account: Account, post_id: int, on: bool) ->
         if on and post.visibility not in {"public", "unlisted"}:
             raise NotFound("only public and unlisted posts can be pinned")
         await extras_store.set_flag(conn, "pins", account.id, post.id, on)
+        if post.local_only:
+            return
+        # Mastodon announces pins as Add/Remove to the featured collection (interop §5.1).
+        me = ctx.urls.actor(account.username)
+        meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(PUBLIC,),
+                           cc=(ctx.urls.followers(account.username),))  # fmt: skip
+        render = render_add if on else render_remove
+        activity = render(meta, post.uri, ctx.urls.featured(account.username))
+        inboxes = await follow_store.follower_inboxes(conn, account.id)
+        await federate.enqueue(conn, activity, account_id=account.id, inboxes=inboxes)

@@ -204,3 +204,21 @@ async def remove_own_reaction(conn: Conn, table: str, post_id: int, account_id: 
         post_id, account_id,
     )  # fmt: skip
     return value
+
+
+async def pinned_posts(conn: Conn, account_id: int) -> list[Post]:
+    """Pinned public and unlisted posts that federate (the `featured` collection)."""
+    rows = await conn.fetch(
+        f"""SELECT {", ".join("p." + c.strip() for c in _COLUMNS.split(","))}
+            FROM pins n JOIN posts p ON p.id = n.post_id
+            WHERE n.account_id = $1 AND p.visibility IN ('public', 'unlisted')
+              AND NOT p.local_only
+            ORDER BY n.created_at DESC LIMIT 20""",
+        account_id,
+    )
+    return [_post(row) for row in rows]
+
+
+async def source_text(conn: Conn, post_id: int) -> str | None:
+    value: str | None = await conn.fetchval("SELECT source_text FROM posts WHERE id = $1", post_id)
+    return value

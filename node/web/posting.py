@@ -9,10 +9,11 @@ from aiohttp import web
 from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import ValidationFailed
-from node.services import posts, reactions
+from node.services import posts, reactions, timelines
 from node.services.context import NodeContext
 from node.web.forms import form_text
-from node.web.timelines import signed_in
+from node.web.render import render
+from node.web.timelines import signed_in, viewer_of
 
 routes = web.RouteTableDef()
 
@@ -52,9 +53,13 @@ _ACTIONS: dict[str, Action] = {
     "unpin": lambda ctx, a, p: reactions.set_pin(ctx, a, p, False),
     "delete": posts.delete_post,
 }
+# "edit" is a page of its own (below), not a one-click action.
 
 
-@routes.post(r"/posts/{post_id:\d{1,18}}/{action:[a-z]+}", name="post_action")
+_ACTION_NAMES = "|".join(_ACTIONS)
+
+
+@routes.post(rf"/posts/{{post_id:\d{{1,18}}}}/{{action:{_ACTION_NAMES}}}", name="post_action")
 async def act(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
     action = _ACTIONS.get(request.match_info["action"])
@@ -63,3 +68,33 @@ async def act(request: web.Request) -> web.StreamResponse:
     await action(request.app[keys.NODE], account, int(request.match_info["post_id"]))
     deleted = request.match_info["action"] == "delete"
     raise web.HTTPSeeOther("/" if deleted else _back(request))
+
+
+@routes.get(r"/posts/{post_id:\d{1,18}}/edit", name="edit_post")
+async def edit_form(request: web.Request) -> web.Response:
+    account = signed_in(request)
+    post, source = await posts.own_post_source(
+        request.app[keys.NODE], account, int(request.match_info["post_id"])
+    )
+    return await render(request, "edit_post.html", {"post": post, "source": source})
+
+
+@routes.post(r"/posts/{post_id:\d{1,18}}/edit")
+async def edit(request: web.Request) -> web.StreamResponse:
+    account = signed_in(request)
+    post_id = int(request.match_info["post_id"])
+    form = await request.post()
+    try:
+        await posts.edit_post(request.app[keys.NODE], account, post_id, form_text(form, "text"))
+    except ValidationFailed as error:
+        raise web.HTTPUnprocessableEntity(text=f"Not saved: {error.message}") from None
+    raise web.HTTPSeeOther(f"/@{account.username}/{post_id}")
+
+
+@routes.get(r"/@{username:[A-Za-z0-9_]{1,30}}/{post_id:\d{1,18}}/history", name="post_history")
+async def history(request: web.Request) -> web.Response:
+    ctx = request.app[keys.NODE]
+    post_id = int(request.match_info["post_id"])
+    focus, _ = await timelines.thread(ctx, viewer_of(request), post_id)  # visibility check
+    edits = await posts.edit_history(ctx, post_id)
+    return await render(request, "history.html", {"post": focus, "edits": edits})

@@ -1,0 +1,65 @@
+"""Editing keeps a visible history; pinning fills the featured collection."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from node.services import posts
+from tests.conftest import free_port
+from tests.support.databases import TestDatabases
+from tests.support.federation import FlowNode, running_node
+from tests.support.html import csrf_token
+
+
+@pytest.fixture
+async def node(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[FlowNode]:
+    async with running_node(databases, tmp_path / "a", free_port()) as a:
+        yield a
+
+
+async def test_edit_through_the_form_keeps_history_and_pin_features_the_post(
+    node: FlowNode,
+) -> None:
+    ana = await node.user("ana")
+    post = await posts.create_post(node.ctx, ana, "Field trip on Monday")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        form = await (await http.get(f"{node.url}/sign-in")).text()
+        await http.post(f"{node.url}/sign-in", data={"username": "ana",
+                        "password": "correct horse 1", "_csrf": csrf_token(form)})  # fmt: skip
+        edit_page = await (await http.get(f"{node.url}/posts/{post.id}/edit")).text()
+        assert "Field trip on Monday" in edit_page
+        saved = await http.post(f"{node.url}/posts/{post.id}/edit", data={
+            "text": "Field trip moved to Tuesday", "_csrf": csrf_token(edit_page)})  # fmt: skip
+        page = await saved.text()
+        assert saved.status == 200, page[page.find("<main") :][:600]
+        assert "Field trip moved to Tuesday" in page
+        assert f'href="/@ana/{post.id}/history"' in page
+        history = await (await http.get(f"{node.url}/@ana/{post.id}/history")).text()
+        assert re.search(
+            r"Before .*</h2>\s*<div class=\"post-body\"><p>Field trip on Monday", history, re.S
+        )
+        await http.post(f"{node.url}/posts/{post.id}/pin", data={"_csrf": csrf_token(page)})
+        featured = await http.get(
+            node.ctx.urls.featured("ana"), headers={"Accept": "application/activity+json"}
+        )
+        document = await featured.json(content_type=None)
+    assert document["totalItems"] == 1
+    assert document["orderedItems"][0]["id"] == post.uri
+    assert "Tuesday" in document["orderedItems"][0]["content"]
+
+
+async def test_someone_elses_post_cannot_be_edited(node: FlowNode) -> None:
+    ana = await node.user("ana")
+    await node.user("bob")
+    post = await posts.create_post(node.ctx, ana, "Mine")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        form = await (await http.get(f"{node.url}/sign-in")).text()
+        await http.post(f"{node.url}/sign-in", data={"username": "bob",
+                        "password": "correct horse 1", "_csrf": csrf_token(form)})  # fmt: skip
+        response = await http.get(f"{node.url}/posts/{post.id}/edit")
+        assert response.status == 404
