@@ -84,7 +84,7 @@ class Database:
         try:
             async with self._pool.acquire(timeout=timeout) as conn:
                 await conn.fetchval("SELECT 1", timeout=timeout)
-        except Exception as error:  # noqa: BLE001 - any failure here means "not healthy"
+        except Exception as error:
             # A connection killed under the pool can fail in odd ways (asyncpg's
             # InternalClientError, protocol states); all of them mean the database is not usable.
             raise DatabaseUnavailable(describe_error(error)) from None
