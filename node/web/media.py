@@ -1,0 +1,173 @@
+"""Upload an image (`POST /media`) and serve stored files (`GET /media/{key}`).
+
+The upload is exempt from the CSRF middleware only because that middleware buffers the whole
+form under the app's body limit; this handler streams the form under the upload limit instead
+and checks the same session token itself before anything is processed or stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiohttp import BodyPartReader, web
+
+from node import keys
+from node.domain.accounts import Account
+from node.domain.errors import ValidationFailed
+from node.domain.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES, TOO_LARGE
+from node.routing import csrf_exempt
+from node.services import media as media_service
+from node.services.media_store import media_urls
+from node.web import csrf
+
+routes = web.RouteTableDef()
+
+# Room for the form's other fields and the multipart boundaries around the file.
+_FORM_OVERHEAD = 64 * 1024
+_MAX_TEXT_FIELD = 4 * MAX_DESCRIPTION  # bytes: up to four UTF-8 bytes per character
+_MAX_PARTS = 8
+_TEXT_FIELDS = ("_csrf", "description", "next")
+_YEAR = 365 * 24 * 3600
+# Served files are pixels only. Should something else ever be stored, `sandbox` and
+# `default-src 'none'` keep it from running script or loading anything when opened directly.
+_FILE_HEADERS = {
+    "Cache-Control": f"public, max-age={_YEAR}, immutable",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Disposition": "inline",
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+    "sandbox",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+    "Access-Control-Allow-Origin": "*",
+}
+
+
+@dataclass
+class _UploadForm:
+    file: bytes | None = None
+    text: dict[str, str] = field(default_factory=dict)
+
+
+@routes.post("/media", name="media_upload")
+@csrf_exempt
+async def upload(request: web.Request) -> web.StreamResponse:
+    try:
+        return await _upload(request)
+    except web.HTTPClientError as error:
+        if not _wants_json(request):
+            raise
+        # Answered here because middlewares.error_pages hands the exception's own Content-Type
+        # header to json_response, which aiohttp refuses (a 500); remove once that is fixed.
+        return web.json_response({"error": error.text}, status=error.status)
+
+
+async def _upload(request: web.Request) -> web.StreamResponse:
+    account = _signed_in(request)
+    form = await _read_upload_form(request)
+    if not await csrf.matches(request, form.text.get("_csrf", "")):
+        raise web.HTTPForbidden(text="This form has expired. Go back, reload the page and retry.")
+    if not form.file:
+        raise ValidationFailed("file", "Choose an image to upload")
+    ctx = request.app[keys.NODE]
+    media = await media_service.upload_media(
+        ctx, account, form.file, description=form.text.get("description", "")
+    )
+    if _wants_json(request):
+        url, preview_url = media_urls(ctx.urls, media)
+        return web.json_response(
+            {
+                "id": str(media.id),  # string ids, as Mastodon clients expect (brief §10.1)
+                "type": media.kind,
+                "url": url,
+                "preview_url": preview_url,
+                "blurhash": media.blurhash,
+                "description": media.description,
+                "width": media.width,
+                "height": media.height,
+            },
+            status=201,
+        )
+    raise web.HTTPSeeOther(_local_path(form.text.get("next", "")))
+
+
+@routes.get(r"/media/{key:[A-Za-z0-9_.-]{1,80}}", name="media_file")
+async def serve(request: web.Request) -> web.StreamResponse:
+    # Refusals are plain responses, not the HTML error page: that page would start a session
+    # for every broken image link (and see upload() on error_pages and JSON clients).
+    accept = request.headers.get("Accept", "")
+    if "activity+json" in accept or "ld+json" in accept:
+        # An uploaded file must never pass for an ActivityPub document (FEP-fe34, brief §9.1).
+        return web.Response(status=406, text="Media files are not ActivityPub documents")
+    key = request.match_info["key"]
+    found = await media_service.read_file(request.app[keys.NODE], key)
+    if found is None:
+        return web.Response(status=404, text="No such file")
+    etag = f'"{key}"'  # a key names one immutable file
+    headers = {**_FILE_HEADERS, "ETag": etag}
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=found.data, content_type=found.content_type, headers=headers)
+
+
+def _signed_in(request: web.Request) -> Account:
+    account: Account | None = request.get(keys.CURRENT_ACCOUNT)
+    if account is None:
+        if _wants_json(request):
+            raise web.HTTPUnauthorized(text="Sign in to upload images")
+        raise web.HTTPSeeOther("/sign-in?next=/")
+    return account
+
+
+async def _read_upload_form(request: web.Request) -> _UploadForm:
+    """The form's fields, streamed with a cap on each, so no upload is buffered past its limit."""
+    declared = request.content_length
+    if declared is not None and declared > MAX_UPLOAD_BYTES + _FORM_OVERHEAD:
+        raise _too_large(declared)
+    if request.content_type != "multipart/form-data":
+        raise ValidationFailed("file", "Send the image in a multipart/form-data form")
+    form = _UploadForm()
+    reader = await request.multipart()
+    for _ in range(_MAX_PARTS):
+        part = await reader.next()
+        if part is None:
+            return form
+        if not isinstance(part, BodyPartReader):
+            raise ValidationFailed("file", "Nested multipart forms are not accepted")
+        if part.name == "file":
+            form.file = await _read_part(part, MAX_UPLOAD_BYTES)
+            if form.file is None:
+                raise _too_large(MAX_UPLOAD_BYTES + 1)
+        elif part.name in _TEXT_FIELDS:
+            value = await _read_part(part, _MAX_TEXT_FIELD)
+            if value is None:
+                raise ValidationFailed(part.name, "That field is too long")
+            form.text[part.name] = value.decode("utf-8", errors="replace")
+        else:
+            await _read_part(part, _MAX_TEXT_FIELD)  # unknown fields are read and dropped
+    raise ValidationFailed("file", "That form has too many fields")
+
+
+async def _read_part(part: BodyPartReader, limit: int) -> bytes | None:
+    """The part's bytes, or None as soon as it exceeds `limit` (the rest is not read)."""
+    data = bytearray()
+    while chunk := await part.read_chunk():
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)
+
+
+def _too_large(size: int) -> web.HTTPRequestEntityTooLarge:
+    return web.HTTPRequestEntityTooLarge(
+        max_size=MAX_UPLOAD_BYTES, actual_size=size, text=TOO_LARGE
+    )
+
+
+def _wants_json(request: web.Request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _local_path(target: str) -> str:
+    # Only a path on this site: never "//host" or "/\\host", which browsers treat as off-site.
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
