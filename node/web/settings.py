@@ -1,0 +1,209 @@
+"""The settings page of a signed-in person: their profile, avatar and header, privacy choices.
+
+The profile form goes through the CSRF middleware like every form. The image forms are exempt
+from it only because it buffers the whole body under the app's limit (smaller than an image
+may be); they stream the form under the upload limit and check the same session token first,
+as `POST /media` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiohttp import BodyPartReader, web
+
+from node import keys
+from node.domain.accounts import Account
+from node.domain.errors import ValidationFailed
+from node.domain.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES, TOO_LARGE
+from node.domain.profiles import (
+    FIELD_SUGGESTIONS,
+    MAX_BIO,
+    MAX_DISPLAY_NAME,
+    MAX_FIELD_NAME,
+    MAX_FIELD_VALUE,
+    MAX_FIELDS,
+    ImageSlot,
+    ProfileEdit,
+    ProfileField,
+    ProfileRefused,
+)
+from node.routing import csrf_exempt
+from node.services import profiles
+from node.web import csrf
+from node.web.forms import form_text
+from node.web.render import render
+
+routes = web.RouteTableDef()
+
+_SLOTS = "{slot:avatar|header}"
+_MAX_ROWS = 16  # rows read from a (possibly forged) form; more than MAX_FIELDS is refused
+_FORM_OVERHEAD = 64 * 1024
+_MAX_TEXT_FIELD = 4 * MAX_DESCRIPTION  # bytes: up to four UTF-8 bytes per character
+_MAX_PARTS = 6
+_SAVED = {
+    "profile": "Your profile is saved.",
+    "avatar": "Your profile picture is saved.",
+    "header": "Your header image is saved.",
+}
+_EXPIRED = "This form has expired. Go back, reload the page and retry."
+
+
+@dataclass
+class _ImageForm:
+    file: bytes | None = None
+    text: dict[str, str] = field(default_factory=dict)
+
+
+def _signed_in(request: web.Request) -> Account:
+    account: Account | None = request.get(keys.CURRENT_ACCOUNT)
+    if account is None:
+        raise web.HTTPSeeOther("/sign-in?next=/settings")
+    return account
+
+
+@routes.get("/settings", name="settings")
+async def settings_page(request: web.Request) -> web.Response:
+    account = _signed_in(request)
+    profile = await profiles.get_profile(request.app[keys.NODE], account)
+    edit = ProfileEdit(
+        display_name=account.display_name,
+        bio=account.bio,
+        fields=profile.fields,
+        locked=profile.locked,
+        discoverable=profile.discoverable,
+        indexable=profile.indexable,
+    )
+    saved = _SAVED.get(request.query.get("saved", ""))
+    return await _page(request, account, edit, {}, saved=saved)
+
+
+@routes.post("/settings")
+async def save_profile(request: web.Request) -> web.Response:
+    account = _signed_in(request)
+    form = await request.post()
+    names = [v for v in form.getall("field_name", []) if isinstance(v, str)][:_MAX_ROWS]
+    values = [v for v in form.getall("field_value", []) if isinstance(v, str)][:_MAX_ROWS]
+    names += [""] * (len(values) - len(names))
+    values += [""] * (len(names) - len(values))
+    edit = ProfileEdit(
+        display_name=form_text(form, "display_name", 1000),
+        bio=form_text(form, "bio", 10 * MAX_BIO),
+        fields=tuple(ProfileField(n[:1000], v[:1000]) for n, v in zip(names, values, strict=True)),
+        locked=bool(form_text(form, "locked")),
+        discoverable=bool(form_text(form, "discoverable")),
+        indexable=bool(form_text(form, "indexable")),
+    )
+    try:
+        await profiles.update_profile(request.app[keys.NODE], account, edit)
+    except ProfileRefused as refused:
+        return await _page(request, account, edit, refused.problems, status=422)
+    raise web.HTTPSeeOther("/settings?saved=profile")
+
+
+@routes.post(f"/settings/{_SLOTS}")
+@csrf_exempt
+async def upload_image(request: web.Request) -> web.Response:
+    account = _signed_in(request)
+    slot: ImageSlot = "avatar" if request.match_info["slot"] == "avatar" else "header"
+    form = await _read_image_form(request, slot)
+    if not await csrf.matches(request, form.text.get("_csrf", "")):
+        raise web.HTTPForbidden(text=_EXPIRED)
+    ctx = request.app[keys.NODE]
+    try:
+        await profiles.set_image(
+            ctx, account, slot, form.file or None, description=form.text.get("description", "")
+        )
+    except ValidationFailed as refused:
+        return await _page_as_saved(request, account, {slot: refused.message}, status=422)
+    raise web.HTTPSeeOther(f"/settings?saved={slot}")
+
+
+@routes.post(f"/settings/{_SLOTS}/remove")
+async def remove_image(request: web.Request) -> web.Response:
+    account = _signed_in(request)
+    slot: ImageSlot = "avatar" if request.match_info["slot"] == "avatar" else "header"
+    await profiles.remove_image(request.app[keys.NODE], account, slot)
+    raise web.HTTPSeeOther(f"/settings?saved={slot}")
+
+
+async def _page_as_saved(
+    request: web.Request, account: Account, problems: dict[str, str], *, status: int
+) -> web.Response:
+    profile = await profiles.get_profile(request.app[keys.NODE], account)
+    edit = ProfileEdit(
+        account.display_name, account.bio, profile.fields, profile.locked,
+        profile.discoverable, profile.indexable,
+    )  # fmt: skip
+    return await _page(request, account, edit, problems, status=status)
+
+
+async def _page(
+    request: web.Request,
+    account: Account,
+    edit: ProfileEdit,
+    problems: dict[str, str],
+    *,
+    saved: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    rows = list(edit.fields) + [ProfileField("", "")] * (MAX_FIELDS - len(edit.fields))
+    context = {
+        "title": "Settings",
+        "edit": edit,
+        "rows": rows,
+        "suggestions": [s for s, _ in FIELD_SUGGESTIONS],
+        "problems": problems,
+        "saved": saved,
+        "view": await profiles.profile_view(request.app[keys.NODE], account),
+        "limits": {
+            "display_name": MAX_DISPLAY_NAME, "bio": MAX_BIO, "fields": MAX_FIELDS,
+            "field_name": MAX_FIELD_NAME, "field_value": MAX_FIELD_VALUE,
+            "description": MAX_DESCRIPTION,
+        },
+    }  # fmt: skip
+    return await render(request, "settings.html", context, status=status)
+
+
+async def _read_image_form(request: web.Request, slot: ImageSlot) -> _ImageForm:
+    """The form's parts, streamed with a cap on each, so no upload is buffered past its limit."""
+    declared = request.content_length
+    if declared is not None and declared > MAX_UPLOAD_BYTES + _FORM_OVERHEAD:
+        raise _too_large(declared)
+    if request.content_type != "multipart/form-data":
+        raise ValidationFailed(slot, "Send the image in a multipart/form-data form")
+    form = _ImageForm()
+    reader = await request.multipart()
+    for _ in range(_MAX_PARTS):
+        part = await reader.next()
+        if part is None:
+            return form
+        if not isinstance(part, BodyPartReader):
+            raise ValidationFailed(slot, "Nested multipart forms are not accepted")
+        if part.name == "file":
+            form.file = await _read_part(part, MAX_UPLOAD_BYTES)
+            if form.file is None:
+                raise _too_large(MAX_UPLOAD_BYTES + 1)
+        else:
+            value = await _read_part(part, _MAX_TEXT_FIELD)
+            if value is None:
+                raise ValidationFailed(slot, "That field is too long")
+            if part.name in ("_csrf", "description"):
+                form.text[part.name] = value.decode("utf-8", errors="replace")
+    raise ValidationFailed(slot, "That form has too many fields")
+
+
+async def _read_part(part: BodyPartReader, limit: int) -> bytes | None:
+    """The part's bytes, or None as soon as it exceeds `limit` (the rest is not read)."""
+    data = bytearray()
+    while chunk := await part.read_chunk():
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)
+
+
+def _too_large(size: int) -> web.HTTPRequestEntityTooLarge:
+    return web.HTTPRequestEntityTooLarge(
+        max_size=MAX_UPLOAD_BYTES, actual_size=size, text=TOO_LARGE
+    )
