@@ -16,6 +16,7 @@ from node.fedi.routes import setup_fedi_routes
 from node.metrics import PoolCollector, http_metrics
 from node.paths import templates_dir
 from node.services.context import NodeContext, federation_client
+from node.services.media_store import LocalMediaStore
 from node.services.urls import Urls
 from node.settings import Settings
 from node.storage.pool import Database
@@ -23,7 +24,8 @@ from node.web.middlewares import csrf_protect, current_account, error_pages, obs
 from node.web.routes import setup_routes
 from node.web.session import session_storage
 
-MAX_REQUEST_BODY = 1024 * 1024 * 8
+# Above the 10 MiB image limit, so a too-large image gets the media service's clear message.
+MAX_REQUEST_BODY = 1024 * 1024 * 12
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -57,8 +59,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     http = federation_client(settings.public_url, loopback=settings.federation_loopback)
     await http.open()
     app[keys.NODE] = NodeContext(
-        db=db, urls=Urls(settings.public_url), http=http, loopback=settings.federation_loopback
-    )
+        db=db, urls=Urls(settings.public_url), http=http, loopback=settings.federation_loopback,
+        media=LocalMediaStore(settings.data_dir / "media", settings.public_url),
+    )  # fmt: skip
     yield
     await http.close()
     await db.close()

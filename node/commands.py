@@ -16,6 +16,7 @@ from node.runtime import apply_migrations, check_port_free, database_for, embedd
 from node.serve import serve
 from node.services import accounts, invites
 from node.services.db import Database
+from node.services.mail import parse_smtp_url
 from node.settings import Settings, ensure_data_dir
 
 
@@ -26,6 +27,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     ensure_data_dir(settings.data_dir)
     settings = settings.with_secret_key()
+    if settings.smtp_url and command in {"run", "web"}:
+        # A mistyped COMMONROOM_SMTP_URL stops the start, not the first person signing up.
+        parse_smtp_url(settings.smtp_url, settings.public_host)
     # Processes started by `web --processes N` share the port on purpose (SO_REUSEPORT).
     if command in {"run", "web"} and not getattr(args, "reuse_port", False):
         check_port_free(settings.listen_host, settings.listen_port)

@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import settings as hypothesis_settings
 
 from node.app import create_app
 from node.services.db import Database
 from node.settings import Settings
 from tests.support.databases import TestDatabases, run_sync
 from tests.support.nodes import node_settings
+
+# Shared, noisy machines: a slow example is not a failing one (no per-example deadline).
+hypothesis_settings.register_profile("commonroom", deadline=None)
+hypothesis_settings.load_profile("commonroom")
 
 
 @pytest.fixture(scope="session")

@@ -59,7 +59,8 @@ def may_see(post: PostFacts, viewer: ViewerFacts) -> bool:
 
 
 def is_listed(post: PostFacts) -> bool:
-    """Shown on public timelines, hashtag pages, feeds and search: public posts only."""
+    """Shown on public timelines, hashtag pages and feeds: public posts only. (Search also
+    finds what the searcher may see, e.g. a followers-only post of someone they follow.)"""
     return post.visibility == "public"
 
 

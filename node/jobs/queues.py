@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from node.jobs.runner import Queue, WorkerRunner
-from node.services import inbound, outbox
+from node.services import inbound, outbox, polls
 from node.services.context import NodeContext
 from node.services.federate import DELIVERY_CHANNEL
 
@@ -12,4 +12,5 @@ def build_runner(ctx: NodeContext) -> WorkerRunner:
     return WorkerRunner([
         Queue(inbound.INBOX_CHANNEL, lambda: inbound.apply_due(ctx)),
         Queue(DELIVERY_CHANNEL, lambda: outbox.deliver_due(ctx)),
+        Queue("polls", lambda: polls.close_due(ctx)),
     ])  # fmt: skip

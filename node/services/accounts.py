@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from federation.crypto import generate_rsa_keypair
 from node.domain import sign_in as throttle
+from node.domain import signup as activation_rules
 from node.domain.accounts import (
     Account,
     AccountId,
@@ -22,6 +23,7 @@ from node.domain.errors import NotFound, TooManyAttempts, ValidationFailed
 from node.services.passwords import hash_password, verify_password
 from node.storage import accounts as store
 from node.storage import sign_in as failures
+from node.storage import signup as activation_store
 from node.storage.pool import Database
 
 PASSWORD_LINK_LIFETIME = timedelta(days=2)
@@ -86,10 +88,21 @@ async def authenticate(db: Database, username: str, password: str, client_addr: 
     if account is not None and await verify_password(password_hash, password):
         async with db.connection() as conn:
             await failures.clear_failures(conn, username)
+        # Only after the right password, so the refusal tells a guesser nothing.
+        await ensure_may_sign_in(db, account.id)
         return account
     async with db.connection() as conn:
         await failures.record_failure(conn, username, client_addr)
     raise ValidationFailed("password", "that username and password do not match")
+
+
+async def ensure_may_sign_in(db: Database, account_id: AccountId) -> None:
+    """Raise AccountNotActive while the address is unconfirmed or an admin has not approved."""
+    async with db.connection() as conn:
+        activation = await activation_store.get_activation(conn, account_id)
+    refusal = activation_rules.sign_in_refusal(activation) if activation else None
+    if refusal is not None:
+        raise refusal
 
 
 async def issue_password_link(db: Database, account_id: AccountId) -> PasswordLink:
@@ -120,6 +133,8 @@ async def set_password_with_token(db: Database, token: str, password: str) -> Ac
         if account_id is None:
             raise NotFound("this link has expired or was already used")
         await store.set_password_hash(conn, account_id, password_hash)
+        # The link was mailed to the account's address, so following it confirms the address.
+        await activation_store.mark_email_verified(conn, account_id)
         account = await store.get_account(conn, account_id)
     assert account is not None
     return account

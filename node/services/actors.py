@@ -17,6 +17,7 @@ from node.services.posts import load_extras
 from node.storage import accounts as account_store
 from node.storage import follows as follow_store
 from node.storage import posts as post_store
+from node.storage import profiles as profile_store
 from node.storage.pool import Conn
 
 PAGE_SIZE = 20
@@ -25,9 +26,10 @@ PAGE_SIZE = 20
 async def actor_document(ctx: NodeContext, username: str) -> dict[str, Any]:
     async with ctx.db.connection() as conn:
         account = await account_store.get_account_by_username(conn, username)
-    if account is None:
+        profile = await profile_store.get_profile(conn, account.id) if account else None
+    if account is None or profile is None:
         raise NotFound(f"no account @{username}")
-    return account_to_ap(ctx.urls, account)
+    return account_to_ap(ctx.urls, account, profile)
 
 
 async def instance_actor_document(ctx: NodeContext) -> dict[str, Any]:
@@ -136,5 +138,5 @@ async def post_document(ctx: NodeContext, username: str, post_id: int) -> dict[s
         facts = PostFacts(post.visibility, post.local_only, post.author_account, None)
         if not may_see(facts, ViewerFacts()):
             raise NotFound("no such post")
-        extras = await load_extras(conn, post)
+        extras = await load_extras(conn, post, ctx.urls)
     return post_to_ap(ctx.urls, account.username, post, extras)

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 
 from federation.http import FederationClient
+from node.services.media_store import MediaStore
 from node.services.urls import Urls
 from node.storage.pool import Database
 
@@ -20,6 +21,8 @@ class NodeContext:
     # Loopback test mode: peers are addressed over http:// on private addresses.
     loopback: bool = False
     rng: random.Random = field(default_factory=random.Random)
+    # Where uploaded media files go (DESIGN.md §3); None in processes that never touch them.
+    media: MediaStore | None = None
 
     @property
     def scheme(self) -> str:

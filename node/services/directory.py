@@ -79,6 +79,7 @@ def _fields(actor: Actor, raw: dict[str, object]) -> RemoteActorFields:
         public_key_pem=key.pem if key else None,
         manually_approves=actor.manually_approves_followers,
         raw=dict(raw),
+        indexable=actor.indexable,
     )
 
 

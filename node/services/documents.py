@@ -10,16 +10,30 @@ from federation.render import (
     addressing,
     render_actor,
     render_note,
+    render_question,
     render_tombstone,
 )
-from federation.render_docs import ActorDoc, HashtagRef, MediaDoc, MentionRef, NoteDoc
+from federation.render_docs import (
+    ActorDoc,
+    HashtagRef,
+    ImageRef,
+    MediaDoc,
+    MentionRef,
+    NoteDoc,
+    PollDoc,
+)
+from federation.render_docs import ProfileField as FieldDoc
+from federation.sanitize import sanitize_html
 from node.domain.accounts import Account
+from node.domain.media import Media
+from node.domain.profiles import Profile, ProfileImage, bio_to_html, text_to_html
+from node.services.media_store import media_url, media_urls
 from node.services.urls import Urls
 from node.storage.post_extras import StoredMention
 from node.storage.posts import Post
 
 
-def account_to_ap(urls: Urls, account: Account) -> dict[str, Any]:
+def account_to_ap(urls: Urls, account: Account, profile: Profile) -> dict[str, Any]:
     name = account.username
     return render_actor(
         ActorDoc(
@@ -34,11 +48,32 @@ def account_to_ap(urls: Urls, account: Account) -> dict[str, Any]:
             shared_inbox=urls.shared_inbox,
             public_key_pem=account.public_key_pem,
             name=account.display_name,
-            summary=account.bio,
+            summary=bio_html(account.bio),
             url=urls.profile(name),
             published=account.created_at,
+            manually_approves_followers=profile.locked,
+            discoverable=profile.discoverable,
+            indexable=profile.indexable,
+            icon=profile_image_ref(urls, profile.avatar),
+            image=profile_image_ref(urls, profile.header),
+            fields=tuple(FieldDoc(f.name, field_value_html(f.value)) for f in profile.fields),
         )
     )
+
+
+def bio_html(bio: str) -> str:
+    """A bio (plain text) as the HTML an actor's `summary` carries and our pages show."""
+    return sanitize_html(bio_to_html(bio))
+
+
+def field_value_html(value: str) -> str:
+    """A profile field's value (plain text) as PropertyValue HTML: escaped, URLs linked."""
+    return sanitize_html(text_to_html(value))
+
+
+def profile_image_ref(urls: Urls, image: ProfileImage | None) -> ImageRef | None:
+    """An avatar (`icon`) or header (`image`) as Mastodon reads it (interop brief §3.1)."""
+    return ImageRef(media_url(urls.base, image.key), image.content_type) if image else None
 
 
 def instance_actor_to_ap(urls: Urls, public_key_pem: str) -> dict[str, Any]:
@@ -70,6 +105,7 @@ class PostExtras:
     mentions: tuple[StoredMention, ...] = ()
     hashtags: tuple[str, ...] = ()
     media: tuple[MediaDoc, ...] = ()
+    poll: PollDoc | None = None
 
 
 def post_audience(
@@ -83,25 +119,37 @@ def post_to_ap(
     urls: Urls, author: str, post: Post, extras: PostExtras = PostExtras()
 ) -> dict[str, Any]:
     to, cc = post_audience(urls, author, post, extras)
-    return render_note(
-        NoteDoc(
-            id=post.uri,
-            attributed_to=urls.actor(author),
-            content=post.content_html,
-            published=post.published_at,
-            to=to,
-            cc=cc,
-            url=post.url,
-            summary=post.summary,
-            sensitive=post.sensitive,
-            in_reply_to=post.in_reply_to_uri,
-            updated=post.edited_at,
-            language=post.language,
-            mentions=tuple(MentionRef(m.actor_uri, f"@{m.acct}") for m in extras.mentions),
-            hashtags=tuple(HashtagRef(t, f"{urls.base}/tags/{t}") for t in extras.hashtags),
-            attachments=extras.media,
-            direct_message=post.visibility == "direct",
-        )
+    note = NoteDoc(
+        id=post.uri,
+        attributed_to=urls.actor(author),
+        content=post.content_html,
+        published=post.published_at,
+        to=to,
+        cc=cc,
+        url=post.url,
+        summary=post.summary,
+        sensitive=post.sensitive,
+        in_reply_to=post.in_reply_to_uri,
+        updated=post.edited_at,
+        language=post.language,
+        mentions=tuple(MentionRef(m.actor_uri, f"@{m.acct}") for m in extras.mentions),
+        hashtags=tuple(HashtagRef(t, f"{urls.base}/tags/{t}") for t in extras.hashtags),
+        attachments=extras.media,
+        direct_message=post.visibility == "direct",
+    )
+    return render_question(note, extras.poll) if extras.poll else render_note(note)
+
+
+def media_to_doc(urls: Urls, media: Media) -> MediaDoc:
+    """An attachment as Mastodon emits it: a Document, alt text as `name` (interop brief §5.3)."""
+    url, _preview = media_urls(urls, media)
+    return MediaDoc(
+        url=url,
+        media_type=media.content_type,
+        name=media.description or None,
+        blurhash=media.blurhash,
+        width=media.width,
+        height=media.height,
     )
 
 

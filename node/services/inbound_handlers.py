@@ -13,12 +13,13 @@ from federation.render import render_accept
 from federation.render_docs import ActivityDoc, ActivityRef
 from federation.vocab import host_of, visibility_of
 from node.domain.text import normalise_tag
-from node.services import directory, federate
+from node.services import directory, federate, media, polls
 from node.services.context import NodeContext
 from node.services.instance import instance_signer
 from node.storage import accounts as account_store
 from node.storage import follows as follow_store
 from node.storage import notifications
+from node.storage import polls as poll_store
 from node.storage import post_extras as extras_store
 from node.storage import posts as post_store
 from node.storage import remote_actors as actor_store
@@ -115,7 +116,23 @@ async def on_create(ctx: NodeContext, activity: Activity) -> None:
     note = await _trusted_object(ctx, activity)
     if note is None:
         return
+    if await _is_poll_vote(ctx, activity, note):
+        return
     await _store_remote_post(ctx, note, depth=0)
+
+
+async def _is_poll_vote(ctx: NodeContext, activity: Activity, note: Object) -> bool:
+    """A vote on one of our polls: a Note with a `name` replying to the Question (docs
+    "Polls"). It is counted, never stored as a post."""
+    if not (note.name and note.in_reply_to and ctx.urls.is_local(note.in_reply_to)):
+        return False
+    voter = await directory.get_actor(ctx, activity.actor)
+    async with ctx.db.transaction() as conn:
+        question = await post_store.get_post_by_uri(conn, note.in_reply_to)
+        if question is None:
+            return False
+        counted = await polls.record_remote_vote(conn, question.id, note.name, voter.id, note.id)
+    return counted or bool(note.name and not note.content.strip())
 
 
 async def _trusted_object(ctx: NodeContext, activity: Activity) -> Object | None:
@@ -162,6 +179,8 @@ async def _store_remote_post(ctx: NodeContext, note: Object, depth: int) -> None
         ))  # fmt: skip
         if post is not None:
             await _record_extras(ctx, conn, note, post, author.id)
+            await _store_poll(conn, post.id, note)
+            await media.store_remote_attachments(conn, post.id, note.attachments)
         parent_known = (
             note.in_reply_to is None
             or ctx.urls.is_local(note.in_reply_to)
@@ -195,6 +214,17 @@ async def _record_extras(
                                        from_remote=author_id, post_id=post.id)  # fmt: skip
 
 
+async def _store_poll(conn: Conn, post_id: int, note: Object) -> None:
+    if note.poll is None or not 2 <= len(note.poll.options) <= 10:
+        return
+    poll = note.poll
+    await poll_store.insert_poll(
+        conn, post_id, [o.name for o in poll.options], poll.multiple, poll.end_time,
+        [o.votes for o in poll.options], poll.voters_count or 0,
+        poll.closed_at if poll.closed else None,
+    )  # fmt: skip
+
+
 async def on_update(ctx: NodeContext, activity: Activity) -> None:
     obj = activity.object
     if isinstance(obj, Actor):
@@ -208,6 +238,8 @@ async def on_update(ctx: NodeContext, activity: Activity) -> None:
     async with ctx.db.transaction() as conn:
         post = await post_store.get_post_by_uri(conn, note.id)
         if post is not None:
+            await _store_poll(conn, post.id, note)
+            await media.store_remote_attachments(conn, post.id, note.attachments)
             await post_store.update_post_content(
                 conn, post.id, note.content, note.summary, note.sensitive,
                 note.updated or datetime.now(UTC),

@@ -15,9 +15,20 @@ from node.domain.text import MAX_TEXT
 from node.services import federate
 from node.services.compose import Composed, compose
 from node.services.context import NodeContext
-from node.services.documents import PostExtras, post_audience, post_to_ap, tombstone_to_ap
+from node.services.documents import (
+    PostExtras,
+    media_to_doc,
+    post_audience,
+    post_to_ap,
+    tombstone_to_ap,
+)
+from node.services.media import attach_to_post, media_for_posts
+from node.services.polls import PollDraft, poll_to_doc
+from node.services.polls import attach as attach_poll
+from node.services.urls import Urls
 from node.storage import follows as follow_store
 from node.storage import notifications
+from node.storage import polls as poll_store
 from node.storage import post_extras as extras_store
 from node.storage import posts as store
 from node.storage import remote_actors as actor_store
@@ -57,16 +68,24 @@ async def create_post(
     in_reply_to: str | None = None,
     language: str | None = None,
     local_only: bool = False,
+    poll: PollDraft | None = None,
+    media_ids: tuple[int, ...] = (),
 ) -> Post:
     """Store the post and queue its `Create` for every recipient's inbox, in one transaction."""
     draft = Draft(text, visibility, (summary or "").strip() or None, language or None,
                   local_only, in_reply_to or None)  # fmt: skip
     draft.validate()
+    if poll is not None:
+        poll.validate()
     composed = await compose(ctx, text)
     async with ctx.db.transaction() as conn:
         post = await _insert(ctx, conn, account, draft, composed)
+        if poll is not None:
+            await attach_poll(conn, post.id, poll)
+        if media_ids:
+            await attach_to_post(conn, account.id, post.id, list(media_ids))
         await _notify_recipients(conn, account, post, composed)
-        extras = await load_extras(conn, post)
+        extras = await load_extras(conn, post, ctx.urls)
         note = post_to_ap(ctx.urls, account.username, post, extras)
         await _send(ctx, conn, account, post, extras, render_create, note)
     return post
@@ -103,10 +122,15 @@ async def _notify_recipients(conn: Conn, account: Account, post: Post, composed:
                                        from_account=account.id, post_id=post.id)  # fmt: skip
 
 
-async def load_extras(conn: Conn, post: Post) -> PostExtras:
+async def load_extras(conn: Conn, post: Post, urls: Urls) -> PostExtras:
     mentions = (await extras_store.mentions_of(conn, [post.id])).get(post.id, [])
     tags = (await extras_store.hashtags_of(conn, [post.id])).get(post.id, [])
-    return PostExtras(mentions=tuple(mentions), hashtags=tuple(tags))
+    poll = (await poll_store.polls_for(conn, [post.id])).get(post.id)
+    attached = (await media_for_posts(conn, [post.id]))[post.id]
+    return PostExtras(
+        mentions=tuple(mentions), hashtags=tuple(tags), poll=poll_to_doc(poll) if poll else None,
+        media=tuple(media_to_doc(urls, m) for m in attached),
+    )  # fmt: skip
 
 
 async def edit_post(ctx: NodeContext, account: Account, post_id: int, text: str) -> Post:
@@ -122,7 +146,7 @@ async def edit_post(ctx: NodeContext, account: Account, post_id: int, text: str)
         assert updated is not None
         await extras_store.add_mentions(conn, post.id, composed.mentions)
         await extras_store.add_hashtags(conn, post.id, list(composed.rendered.hashtags))
-        extras = await load_extras(conn, updated)
+        extras = await load_extras(conn, updated, ctx.urls)
         note = post_to_ap(ctx.urls, account.username, updated, extras)
         await _send(ctx, conn, account, updated, extras, render_update, note)
     return updated
@@ -131,7 +155,7 @@ async def edit_post(ctx: NodeContext, account: Account, post_id: int, text: str)
 async def delete_post(ctx: NodeContext, account: Account, post_id: int) -> None:
     async with ctx.db.transaction() as conn:
         post = await _own_post(conn, account, post_id)
-        extras = await load_extras(conn, post)
+        extras = await load_extras(conn, post, ctx.urls)
         # Addressed and delivered before the row goes, to the same servers as the Create.
         await _send(ctx, conn, account, post, extras, render_delete, tombstone_to_ap(post.uri))
         await store.delete_post(conn, post.id, post.uri)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from node.domain.accounts import Account
 from node.domain.errors import NotFound
 from node.domain.text import normalise_tag
 from node.services.context import NodeContext
+from node.services.media import media_for_posts
+from node.services.media_store import media_urls
 from node.storage import accounts as account_store
 from node.storage import post_extras
 from node.storage import timelines as store
@@ -13,7 +17,18 @@ from node.storage.timelines import PostView
 
 PAGE = 20
 
-__all__ = ["PAGE", "PostView", "bookmarks", "hashtag", "home", "profile", "public", "thread"]
+__all__ = [
+    "PAGE",
+    "MediaView",
+    "PostView",
+    "bookmarks",
+    "hashtag",
+    "home",
+    "media_views",
+    "profile",
+    "public",
+    "thread",
+]
 
 
 def _viewer(account: Account | None) -> int | None:
@@ -66,3 +81,27 @@ async def bookmarks(ctx: NodeContext, account: Account) -> list[PostView]:
     async with ctx.db.connection() as conn:
         ids = await post_extras.flagged_posts(conn, "bookmarks", account.id)
         return await store.by_ids(conn, account.id, ids[:100])
+
+
+@dataclass(frozen=True, slots=True)
+class MediaView:
+    url: str
+    preview_url: str
+    description: str
+    width: int | None
+    height: int | None
+
+
+async def media_views(ctx: NodeContext, post_ids: list[int]) -> dict[int, list[MediaView]]:
+    """Images of these posts, for display (remote ones hot-linked, shown with size caps)."""
+    if not post_ids:
+        return {}
+    found = await media_for_posts(ctx, post_ids)
+    views: dict[int, list[MediaView]] = {}
+    for post_id, items in found.items():
+        for item in items:
+            url, preview = media_urls(ctx.urls, item)
+            views.setdefault(post_id, []).append(
+                MediaView(url, preview or url, item.description, item.width, item.height)
+            )
+    return views

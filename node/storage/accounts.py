@@ -140,3 +140,8 @@ async def is_locked(conn: Conn, account_id: int) -> bool:
 
 async def set_locked(conn: Conn, account_id: int, locked: bool) -> None:
     await conn.execute("UPDATE accounts SET locked = $2 WHERE id = $1", account_id, locked)
+
+
+async def remote_uri(conn: Conn, remote_id: int) -> str:
+    value: str = await conn.fetchval("SELECT uri FROM remote_actors WHERE id = $1", remote_id)
+    return value

@@ -58,6 +58,7 @@ class RemoteActorFields:
     public_key_pem: str | None
     manually_approves: bool
     raw: dict[str, Any]
+    indexable: bool = False
 
 
 def _actor(row: asyncpg.Record) -> RemoteActor:
@@ -68,17 +69,17 @@ async def upsert_remote_actor(conn: Conn, fields: RemoteActorFields) -> RemoteAc
     row = await conn.fetchrow(
         f"""INSERT INTO remote_actors (uri, actor_type, username, host, display_name,
                 summary_html, inbox, shared_inbox, followers_uri, url, key_id, public_key_pem,
-                manually_approves, raw, fetched_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
+                manually_approves, raw, fetched_at, indexable)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15)
             ON CONFLICT (uri) DO UPDATE SET actor_type = $2, username = $3, host = $4,
                 display_name = $5, summary_html = $6, inbox = $7, shared_inbox = $8,
                 followers_uri = $9, url = $10, key_id = $11, public_key_pem = $12,
-                manually_approves = $13, raw = $14, fetched_at = now()
+                manually_approves = $13, raw = $14, fetched_at = now(), indexable = $15
             RETURNING {_COLUMNS}""",
         fields.uri, fields.actor_type, fields.username, fields.host, fields.display_name,
         fields.summary_html, fields.inbox, fields.shared_inbox, fields.followers_uri,
         fields.url, fields.key_id, fields.public_key_pem, fields.manually_approves,
-        orjson.dumps(fields.raw).decode(),
+        orjson.dumps(fields.raw).decode(), fields.indexable,
     )  # fmt: skip
     assert row is not None
     return _actor(row)

@@ -102,10 +102,11 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
 async def _error_page(
     request: web.Request, status: int, detail: str | None, headers: dict[str, str] | None = None
 ) -> web.Response:
+    kept = {k: v for k, v in (headers or {}).items() if k.lower() in {"retry-after", "allow"}}
     if "json" in request.headers.get("Accept", ""):
         # Servers and API clients get JSON in Mastodon's shape, not an HTML page.
         body = {"error": detail or _ERROR_TITLES.get(status, "error")}
-        return web.json_response(body, status=status, headers=headers)
+        return web.json_response(body, status=status, headers=kept)
     context = {
         "status": status,
         "title": _ERROR_TITLES.get(status, "Error"),
@@ -113,9 +114,7 @@ async def _error_page(
         "request_id": request.get(keys.REQUEST_ID, ""),
     }
     response = await render(request, "error.html", context, status=status)
-    for name, value in (headers or {}).items():
-        if name.lower() in {"retry-after", "allow"}:
-            response.headers[name] = value
+    response.headers.update(kept)
     return response
 
 

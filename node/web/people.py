@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from node import keys
-from node.domain.errors import DomainError
-from node.services import directory, follows
+from node.services import follows
+from node.services import search as search_service
 from node.web.forms import form_text
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of
@@ -16,17 +16,13 @@ routes = web.RouteTableDef()
 
 @routes.get("/search", name="search")
 async def search(request: web.Request) -> web.Response:
-    query = request.query.get("q", "").strip()[:200]
-    context: dict[str, object] = {"query": query, "remote": None, "error": None}
-    if query and ("@" in query.lstrip("@") or query.startswith(("http://", "https://"))):
-        if viewer_of(request) is None:
-            context["error"] = "Sign in to look up people on other servers."
-        else:
-            try:
-                context["remote"] = await directory.find_actor(request.app[keys.NODE], query)
-            except DomainError as error:
-                context["error"] = f"No one found for {query}: {error}"
-    return await render(request, "search.html", context)
+    """People, hashtags and posts (node.services.search decides what a query means)."""
+    page = request.query.get("page", "1")
+    results = await search_service.search(
+        request.app[keys.NODE], viewer_of(request), request.query.get("q", ""),
+        int(page) if page.isdigit() and len(page) < 4 else 1,
+    )  # fmt: skip
+    return await render(request, "search.html", {"results": results, "query": results.query})
 
 
 @routes.post("/follow", name="follow")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import ValidationFailed
-from node.services import posts, reactions, timelines
+from node.services import media, polls, posts, reactions, timelines
 from node.services.context import NodeContext
+from node.services.polls import PollDraft
 from node.web.forms import form_text
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of
@@ -29,16 +32,67 @@ async def create(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
     form = await request.post()
     try:
+        media_ids = await _upload_image(request, account, form)
         post = await posts.create_post(
             request.app[keys.NODE], account, form_text(form, "text"),
             visibility=form_text(form, "visibility") or "public",
             summary=form_text(form, "summary", 500), language=form_text(form, "language", 8),
             in_reply_to=form_text(form, "in_reply_to", 2000) or None,
-            local_only=form_text(form, "local_only") == "on",
+            local_only=form_text(form, "local_only") == "on", poll=_poll_from(form),
+            media_ids=media_ids,
         )  # fmt: skip
     except ValidationFailed as error:
         raise web.HTTPUnprocessableEntity(text=f"Your post was not sent: {error.message}") from None
     raise web.HTTPSeeOther(f"/@{account.username}/{post.id}")
+
+
+async def _upload_image(
+    request: web.Request, account: Account, form: Mapping[str, object]
+) -> tuple[int, ...]:
+    """The composer's image, stored with its alt text (which the composer asks for)."""
+    image = form.get("image")
+    if not isinstance(image, FileField):
+        return ()
+    data = image.file.read()
+    if not data:
+        return ()
+    description = form_text(form, "image_alt", 1500).strip()
+    if not description:
+        raise ValidationFailed(
+            "image_alt", "describe the image for people who cannot see it (alt text)"
+        )
+    stored = await media.upload_media(
+        request.app[keys.NODE], account, data, description=description
+    )
+    return (stored.id,)
+
+
+def _poll_from(form: Mapping[str, object]) -> PollDraft | None:
+    options = tuple(form_text(form, f"poll_option_{n}", 100) for n in range(4))
+    if not any(o.strip() for o in options):
+        return None
+    hours = form_text(form, "poll_hours", 4)
+    return PollDraft(
+        options=options,
+        multiple=form_text(form, "poll_multiple") == "on",
+        duration=timedelta(hours=int(hours) if hours.isdigit() else 24),
+    )
+
+
+@routes.post(r"/posts/{post_id:\d{1,18}}/vote", name="vote")
+async def vote(request: web.Request) -> web.StreamResponse:
+    account = signed_in(request)
+    form = await request.post()
+    choices = [int(v) for v in form.getall("choice", []) if isinstance(v, str) and v.isdigit()]
+    try:
+        await polls.vote(
+            request.app[keys.NODE], account, int(request.match_info["post_id"]), choices
+        )
+    except ValidationFailed as error:
+        raise web.HTTPUnprocessableEntity(
+            text=f"Your vote was not counted: {error.message}"
+        ) from None
+    raise web.HTTPSeeOther(_back(request))
 
 
 Action = Callable[[NodeContext, Account, int], Awaitable[None]]

@@ -5,7 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.paths import static_dir
-from node.web import follow_requests, ops, people, posting, sign_in, timelines
+from node.web import admin, follow_requests, ops, people, posting, sign_in, sign_up, timelines
+from node.web import feeds as feed_routes
+from node.web import media as media_routes
+from node.web import settings as settings_routes
 
 STATIC_PREFIX = "/static/"
 STATIC_MAX_AGE = 7 * 24 * 3600
@@ -17,7 +20,12 @@ def setup_routes(app: web.Application) -> None:
         posting.routes,
         people.routes,
         sign_in.routes,
+        sign_up.routes,
+        admin.routes,
         follow_requests.routes,
+        settings_routes.routes,
+        media_routes.routes,
+        feed_routes.routes,
         ops.routes,
     ):
         app.router.add_routes(table)

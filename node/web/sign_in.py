@@ -7,6 +7,7 @@ from aiohttp import web
 from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import NotFound, ValidationFailed
+from node.domain.signup import AccountNotActive
 from node.services import accounts
 from node.web import session
 from node.web.forms import form_text
@@ -31,11 +32,19 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         account = await accounts.authenticate(
             request.app[keys.DATABASE], username, password, request.remote or "unknown"
         )
+    except AccountNotActive as inactive:
+        return await _not_active(request, inactive)
     except ValidationFailed as error:
         context = {"username": username, "error": error.message, "next": target}
         return await render(request, "sign_in.html", context, status=401)
     await session.sign_in(request, account.id)
     raise web.HTTPSeeOther(target)
+
+
+async def _not_active(request: web.Request, inactive: AccountNotActive) -> web.Response:
+    """The password was right but the account may not sign in yet: say why, offer a resend."""
+    context = {"reason": inactive.reason, "message": inactive.message, "email": inactive.email}
+    return await render(request, "sign_up_pending.html", context, status=403)
 
 
 @routes.post("/sign-out", name="sign_out")
@@ -64,6 +73,10 @@ async def set_password(request: web.Request) -> web.StreamResponse:
         )
     except ValidationFailed as error:
         return await _set_password_error(request, link_account, error.message)
+    try:
+        await accounts.ensure_may_sign_in(request.app[keys.DATABASE], account.id)
+    except AccountNotActive as inactive:  # the password is saved; an admin must still approve
+        return await _not_active(request, inactive)
     await session.sign_in(request, account.id)
     raise web.HTTPSeeOther("/")
 

@@ -6,7 +6,8 @@ from aiohttp import web
 
 from node import keys
 from node.domain.accounts import Account
-from node.services import notifications, timelines
+from node.services import notifications, polls, timelines
+from node.services import profiles as profile_service
 from node.services.timelines import PostView
 from node.web.render import render
 
@@ -34,7 +35,12 @@ async def _timeline(
     request: web.Request, title: str, posts: list[PostView], **extra: object
 ) -> web.Response:
     older = f"{request.path}?max_id={posts[-1].id}" if len(posts) >= timelines.PAGE else None
-    context = {"title": title, "posts": posts, "older": older, **extra}
+    found = await polls.polls_for_posts(
+        request.app[keys.NODE], viewer_of(request), [p.id for p in posts]
+    )
+    attached = await timelines.media_views(request.app[keys.NODE], [p.id for p in posts])
+    context = {"title": title, "posts": posts, "older": older, "polls": found,
+               "media": attached, **extra}  # fmt: skip
     return await render(request, "timeline.html", context)
 
 
@@ -80,7 +86,16 @@ async def profile(request: web.Request) -> web.Response:
         max_id(request),
     )  # fmt: skip
     host = request.app[keys.SETTINGS].public_host
-    return await _timeline(request, author.shown_name, posts, profile=author, host=host)
+    shown = await profile_service.profile_view(request.app[keys.NODE], author)
+    return await _timeline(
+        request,
+        author.shown_name,
+        posts,
+        profile=author,
+        host=host,
+        profile_view=shown,
+        feed=f"/@{author.username}.atom",
+    )
 
 
 @routes.get(r"/@{username:[A-Za-z0-9_]{1,30}}/{post_id:\d{1,18}}", name="thread")
@@ -90,7 +105,12 @@ async def thread(request: web.Request) -> web.Response:
     )
     if focus.username.lower() != request.match_info["username"].lower() or focus.remote_host:
         raise web.HTTPNotFound()
-    context = {"focus": focus, "posts": posts, "title": f"Post by {focus.display_name}"}
+    found = await polls.polls_for_posts(
+        request.app[keys.NODE], viewer_of(request), [p.id for p in posts]
+    )
+    attached = await timelines.media_views(request.app[keys.NODE], [p.id for p in posts])
+    context = {"focus": focus, "posts": posts, "polls": found, "media": attached,
+               "title": f"Post by {focus.display_name}"}  # fmt: skip
     return await render(request, "thread.html", context)
 
 

@@ -64,3 +64,12 @@ def live_node(databases: TestDatabases, tmp_path: Path) -> Iterator[LiveNode]:
     node.start()
     yield node
     node.stop()
+
+
+@pytest.fixture
+def second_node(databases: TestDatabases, tmp_path: Path) -> Iterator[LiveNode]:
+    dsn = run_sync(databases.create())
+    node = LiveNode(node_settings(dsn, tmp_path / "data2", free_port()))
+    node.start()
+    yield node
+    node.stop()

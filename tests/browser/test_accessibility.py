@@ -52,7 +52,16 @@ def test_main_pages_have_no_serious_accessibility_violations(
     token = _set_up_pages(live_node)
     page.set_viewport_size({"width": width, "height": 800})
     problems = {}
-    for path in ("/", "/sign-in", "/@ana", "/no-such-page", f"/set-password/{token}"):
+    for path in (
+        "/",
+        "/sign-in",
+        "/@ana",
+        "/no-such-page",
+        f"/set-password/{token}",
+        "/sign-up",
+        "/sign-up/resend",
+        "/password-reset",
+    ):
         page.goto(live_node.url + path)
         found = _violations(page)
         if found:

@@ -1,7 +1,8 @@
 """The leak matrix: every visibility × every viewer × every surface that exists so far.
 
 Surfaces: the post's page, the author's profile page, the local and federated timelines, the
-hashtag page, each viewer's home timeline and notifications, and an unsigned ActivityPub GET.
+hashtag page, each viewer's home timeline and notifications, an unsigned ActivityPub GET, the
+search page (full-text), and the author's and the hashtag's Atom and RSS feeds.
 Expected answers are written out by hand; domain.policies.may_see must agree with them too.
 """
 
@@ -15,6 +16,7 @@ import pytest
 
 from node.domain.policies import PostFacts, ViewerFacts, may_see
 from node.services import follows, posts
+from node.storage import profiles as profile_store
 from node.storage.posts import Post
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
@@ -31,6 +33,19 @@ EXPECTED: dict[tuple[str, bool], set[str]] = {
     ("direct", False): {"author", "mentioned"},
     ("public", True): {"author", "follower", "stranger", "mentioned"},
 }
+# The search page, the author allowing indexing: what each viewer finds. Unlisted posts stay out
+# of search for everyone but their author.
+SEARCHED: dict[tuple[str, bool], set[str]] = {
+    ("public", False): {"anonymous", "author", "follower", "stranger", "mentioned"},
+    ("unlisted", False): {"author"},
+    ("followers", False): {"author", "follower", "mentioned"},
+    ("direct", False): {"author", "mentioned"},
+    ("public", True): {"author", "follower", "stranger", "mentioned"},
+}
+# Feeds are anonymous documents, the same whoever fetches them: public, federated posts only.
+# Even to the blocked viewer, who could read them signed out anyway.
+IN_FEEDS: set[tuple[str, bool]] = {("public", False)}
+FEEDS = ("/@ana.atom", "/@ana.rss", "/tags/matrix.atom", "/tags/matrix.rss")
 
 
 @pytest.fixture
@@ -55,6 +70,8 @@ async def _setup(node: FlowNode) -> dict[tuple[str, bool], Post]:
     await follows.follow(node.ctx, accounts["fola"], "@ana")
     await follows.follow(node.ctx, accounts["blake"], "@ana")
     async with node.ctx.db.connection() as conn:
+        await profile_store.set_consent(conn, accounts["ana"].id, discoverable=False,
+                                        indexable=True)  # fmt: skip
         await conn.execute("INSERT INTO blocks (account_id, blocked_account) VALUES ($1, $2)",
                            accounts["ana"].id, accounts["blake"].id)  # fmt: skip
     made = {}
@@ -78,7 +95,14 @@ async def test_no_surface_shows_a_post_to_someone_who_may_not_see_it(node: FlowN
         try:
             pages = {
                 path: await (await http.get(f"{node.url}{path}")).text()
-                for path in ("/@ana", "/local", "/federated", "/tags/matrix")
+                for path in (
+                    "/@ana",
+                    "/local",
+                    "/federated",
+                    "/tags/matrix",
+                    "/search?q=matrix",
+                    *FEEDS,
+                )
             }
             if USERS[viewer]:
                 pages["/"] = await (await http.get(f"{node.url}/")).text()
@@ -101,6 +125,10 @@ async def test_no_surface_shows_a_post_to_someone_who_may_not_see_it(node: FlowN
 
 def _expected_on(path: str, key: tuple[str, bool], viewer: str, allowed: bool) -> bool:
     visibility, _ = key
+    if path in FEEDS:
+        return key in IN_FEEDS
+    if path.startswith("/search"):
+        return viewer in SEARCHED[key]
     if not allowed:
         return False
     if path in ("/local", "/federated", "/tags/matrix"):

@@ -12,7 +12,10 @@ from concurrent.futures import Future
 
 from aiohttp import web
 
+from node import keys
 from node.app import create_app
+from node.jobs.queues import build_runner
+from node.services.context import NodeContext
 from node.settings import Settings
 
 
@@ -38,6 +41,17 @@ class LiveNode:
         """Run a coroutine on the node's loop and wait for its result."""
         future: Future[object] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         return future.result(timeout=60)
+
+    @property
+    def ctx(self) -> NodeContext:
+        """The node's services context; use it only inside coroutines passed to call()."""
+        assert self._runner is not None
+        return self._runner.app[keys.NODE]
+
+    def drain(self) -> int:
+        """Run the node's queue workers until idle (delivery, inbox, polls)."""
+        handled: int = self.call(build_runner(self.ctx).run_until_idle())
+        return handled
 
     async def _start(self) -> None:
         self._runner = web.AppRunner(create_app(self.settings), handle_signals=False)
