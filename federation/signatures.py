@@ -19,8 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,7 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from federation import _rfc9421
+from federation import _cavage, _rfc9421
 from federation.crypto import KeyFormatError, load_private_key, load_public_key
 
 Scheme = Literal["cavage", "rfc9421"]
@@ -42,7 +40,6 @@ _DEFAULT_EXPIRY = timedelta(minutes=5)
 _EXPIRY_CAP = timedelta(hours=12)
 _CAVAGE_ALGORITHMS = frozenset({"rsa-sha256", "hs2019"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_CAVAGE_PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([0-9]+(?:\.[0-9]+)?))\s*(?:,|$)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +99,7 @@ def sign_request(
         names.append("content-type")
     if '"' in key.key_id:
         raise ValueError("keyId must not contain a double quote")
-    string = _signing_string(names, _request_target(method, urlsplit(url)), {}, _lower(out))
+    string = _cavage.signing_string(names, _request_target(method, urlsplit(url)), {}, _lower(out))
     assert isinstance(string, bytes)  # every signed header was set just above
     raw = load_private_key(key.private_key_pem).sign(string, padding.PKCS1v15(), hashes.SHA256())
     _set_header(
@@ -151,9 +148,9 @@ def signature_key_id(headers: Mapping[str, str]) -> str | Rejected:
         return _rfc9421.key_id(parsed.params) or Rejected("RFC 9421 signature has no keyid")
     if "signature" not in h:
         return Rejected("request is not signed (no Signature header)")
-    params = _parse_cavage(h["signature"])
-    if isinstance(params, Rejected):
-        return params
+    params = _cavage.parse_header(h["signature"])
+    if isinstance(params, str):
+        return Rejected(params)
     return params.get("keyid") or Rejected("Signature has no keyId")
 
 
@@ -222,9 +219,9 @@ def verify_signed_request(signed: SignedRequest, public_key_pem: str) -> Verifie
 def _parse_cavage_request(
     method: str, url: str, h: dict[str, str], body: bytes, now: datetime, max_skew: timedelta
 ) -> SignedRequest | Rejected:
-    params = _parse_cavage(h["signature"])
-    if isinstance(params, Rejected):
-        return params
+    params = _cavage.parse_header(h["signature"])
+    if isinstance(params, str):
+        return Rejected(params)
     key_id, encoded = params.get("keyid"), params.get("signature")
     if not key_id:
         return Rejected("Signature has no keyId")
@@ -235,13 +232,16 @@ def _parse_cavage_request(
     if algorithm not in _CAVAGE_ALGORITHMS:
         return Rejected(f"unsupported signature algorithm {algorithm!r}")
     signed = params.get("headers", "(created)" if algorithm == "hs2019" else "date").lower().split()
-    problem = (
-        _check_cavage_strength(method, signed)
-        or _check_cavage_window(params, signed, h, now, max_skew)
-        or (_check_digest(h.get("digest"), body) if "digest" in signed else None)
-    )
+    # Mastodon's order: strength, then the time window, then the digest (DESIGN.md §2).
+    problem = _cavage.check_strength(method, signed)
     if problem is not None:
-        return problem
+        return Rejected(problem)
+    too_old = _check_cavage_window(params, signed, h, now, max_skew)
+    if too_old is not None:
+        return too_old
+    digest_problem = _cavage.check_digest(h.get("digest"), body) if "digest" in signed else None
+    if digest_problem is not None:
+        return Rejected(digest_problem)
     try:
         signature = base64.b64decode(encoded, validate=True)
     except binascii.Error:
@@ -254,43 +254,11 @@ def _parse_cavage_request(
         targets.append(_request_target(method, parts._replace(query="")))
     strings: list[bytes] = []
     for target in targets:
-        string = _signing_string(signed, target, params, h)
-        if isinstance(string, Rejected):
-            return string
+        string = _cavage.signing_string(signed, target, params, h)
+        if isinstance(string, str):
+            return Rejected(string)
         strings.append(string)
     return SignedRequest(key_id, "cavage", signature=signature, signing_strings=tuple(strings))
-
-
-def _parse_cavage(value: str) -> dict[str, str] | Rejected:
-    text = value.strip()
-    # Old node-http-signature clients send "Signature keyId=..."; Mastodon tolerates it.
-    if text[:10].lower() == "signature ":
-        text = text[10:].lstrip()
-    params: dict[str, str] = {}
-    pos = 0
-    while pos < len(text):
-        match = _CAVAGE_PARAM.match(text, pos)
-        if match is None or match.end() == pos:
-            return Rejected("malformed Signature header")
-        name = match.group(1).lower()
-        if name in params:
-            return Rejected(f"Signature repeats the {name!r} parameter")
-        params[name] = match.group(2) if match.group(2) is not None else match.group(3)
-        pos = match.end()
-    return params
-
-
-def _check_cavage_strength(method: str, signed: list[str]) -> Rejected | None:
-    # Mastodon verify_signature_strength! (signature_verification.rb), same order and rules.
-    if "date" not in signed and "(created)" not in signed:
-        return Rejected("neither date nor (created) is signed")
-    if "(request-target)" not in signed and "digest" not in signed:
-        return Rejected("neither (request-target) nor digest is signed")
-    if method == "GET" and "host" not in signed:
-        return Rejected("host is not signed on a GET request")
-    if method == "POST" and "digest" not in signed:
-        return Rejected("digest is not signed on a POST request")
-    return None
 
 
 def _check_cavage_window(
@@ -312,44 +280,6 @@ def _check_cavage_window(
         if expires is None:
             return Rejected("(expires) is signed but the expires parameter is missing or bad")
     return _check_window(created, expires, now, skew)
-
-
-def _check_digest(value: str | None, body: bytes) -> Rejected | None:
-    # Mastodon verify_body_digest!: only SHA-256 counts; other algorithms may sit beside it.
-    if value is None:
-        return Rejected("digest is signed but the Digest header is missing")
-    offered: dict[str, str] = {}
-    for part in value.split(","):
-        name, sep, encoded = part.strip().partition("=")
-        if sep:
-            offered[name.strip().lower()] = encoded.strip()
-    if "sha-256" not in offered:
-        return Rejected(f"Digest has no SHA-256 (offered: {', '.join(sorted(offered)) or 'none'})")
-    try:
-        claimed = base64.b64decode(offered["sha-256"], validate=True)
-    except binascii.Error:
-        return Rejected("Digest SHA-256 value is not valid base64")
-    if not hmac.compare_digest(claimed, hashlib.sha256(body).digest()):
-        return Rejected("Digest does not match the body")
-    return None
-
-
-def _signing_string(
-    names: list[str], target: str, params: Mapping[str, str], h: Mapping[str, str]
-) -> bytes | Rejected:
-    # draft-cavage-http-signatures-12 §2.3: "name: value" lines in the signed order.
-    lines = []
-    for name in names:
-        if name == "(request-target)":
-            value = target
-        elif name in ("(created)", "(expires)"):
-            value = params.get(name[1:-1], "")
-        elif name in h:
-            value = h[name].strip()
-        else:
-            return Rejected(f"signed header {name!r} is missing from the request")
-        lines.append(f"{name}: {value}")
-    return "\n".join(lines).encode("utf-8")
 
 
 def _parse_rfc9421(
