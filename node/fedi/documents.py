@@ -6,7 +6,7 @@ from aiohttp import web
 
 from node import keys
 from node.fedi.negotiation import activity_json, wants_activity_json
-from node.services import actors
+from node.services import actors, inbound
 
 routes = web.RouteTableDef()
 _USER = r"{username:[A-Za-z0-9_]{1,30}}"
@@ -43,4 +43,15 @@ async def post(request: web.Request) -> web.Response:
     username, post_id = request.match_info["username"], int(request.match_info["post_id"])
     if not wants_activity_json(request):
         raise web.HTTPFound(f"/@{username}/{post_id}")
-    return activity_json(await actors.post_document(request.app[keys.NODE], username, post_id))
+    ctx = request.app[keys.NODE]
+    signer = await inbound.verify_signed_get(
+        ctx, request.method, ctx.urls.base + request.path_qs, request.headers
+    )
+    if isinstance(signer, inbound.InboxAnswer):
+        return web.json_response({"error": signer.reason}, status=signer.status)
+    document = await actors.post_document(ctx, username, post_id, signer)
+    # A followers-only answer must not be cached for the next (unsigned) asker.
+    response = activity_json(document)
+    response.headers["Cache-Control"] = "private, max-age=0" if signer else "max-age=60"
+    response.headers["Vary"] = "Accept, Signature"
+    return response

@@ -18,6 +18,8 @@ from node.storage import accounts as account_store
 from node.storage import follows as follow_store
 from node.storage import posts as post_store
 from node.storage import profiles as profile_store
+from node.storage import remote_actors as remote_store
+from node.storage import visibility_facts
 from node.storage.pool import Conn
 
 PAGE_SIZE = 20
@@ -126,17 +128,24 @@ async def _items(
     return total, local
 
 
-async def post_document(ctx: NodeContext, username: str, post_id: int) -> dict[str, Any]:
-    """A post's AS2 for an unsigned fetch: what an anonymous visitor may see."""
+async def post_document(
+    ctx: NodeContext, username: str, post_id: int, signer: str | None = None
+) -> dict[str, Any]:
+    """A post's AS2 for a fetch: an unsigned fetch sees what an anonymous visitor may see; a
+    signed one (`signer` = the verified key owner) what that remote actor may see."""
     async with ctx.db.connection() as conn:
         post = await post_store.get_post(conn, post_id)
         account = await account_store.get_account_by_username(conn, username)
         if post is None or account is None or post.author_account != account.id:
             raise NotFound("no such post")
-        # An unsigned fetch is an anonymous viewer: signed fetches arrive with the visibility
-        # work on followers-only posts; until then those stay unreachable here.
+        remote = await remote_store.get_remote_actor_by_uri(conn, signer) if signer else None
+        viewer = (
+            await visibility_facts.viewer_facts(conn, post, remote_id=remote.id)
+            if remote is not None
+            else ViewerFacts()
+        )
         facts = PostFacts(post.visibility, post.local_only, post.author_account, None)
-        if not may_see(facts, ViewerFacts()):
+        if not may_see(facts, viewer):
             raise NotFound("no such post")
         extras = await load_extras(conn, post, ctx.urls)
     return post_to_ap(ctx.urls, account.username, post, extras)

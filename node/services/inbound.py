@@ -17,6 +17,8 @@ from federation.delivery import next_attempt_at
 from federation.inbox import ActorKey, InboxIgnored, InboxRefused, check_inbox_request
 from federation.parse import parse_activity
 from federation.parse_types import ParseError, UnknownType
+from federation.signatures import Rejected as SignatureRejected
+from federation.signatures import Verified, parse_signed_request, verify_signed_request
 from node.services import directory
 from node.services.context import NodeContext
 from node.services.inbound_handlers import HANDLERS, Rejected
@@ -115,3 +117,26 @@ def _synthetic_id(activity: Mapping[str, object]) -> str:
     parts = [str(activity.get(name)) for name in ("actor", "type", "object", "target")]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return f"urn:commonroom:no-id:{digest}"
+
+
+async def verify_signed_get(
+    ctx: NodeContext, method: str, url: str, headers: Mapping[str, str]
+) -> str | InboxAnswer | None:
+    """Who signed a GET ("authorized fetch"): the key owner's actor id, None when the request
+    is unsigned, or a 401 answer when a signature is there but does not verify."""
+    signed = parse_signed_request(method, url, headers, None)
+    if isinstance(signed, SignatureRejected) and not _has_signature(headers):
+        return None
+    if isinstance(signed, SignatureRejected):
+        return InboxAnswer(401, signed.reason)
+    for refresh in (False, True):  # refetch once on failure: the key may have rotated
+        key = await directory.resolve_key(ctx, signed.key_id, refresh)
+        if key is not None and isinstance(
+            verify_signed_request(signed, key.public_key_pem), Verified
+        ):
+            return key.owner
+    return InboxAnswer(401, "signature does not verify")
+
+
+def _has_signature(headers: Mapping[str, str]) -> bool:
+    return any(name.lower() in {"signature", "signature-input"} for name in headers)

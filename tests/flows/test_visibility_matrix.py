@@ -180,3 +180,71 @@ def test_the_policy_function_agrees_with_the_matrix() -> None:
         post = PostFacts(visibility, local_only, author_account=1, author_remote=None)
         for viewer, facts in relation.items():
             assert may_see(post, facts) == (viewer in allowed), (visibility, local_only, viewer)
+
+
+REMOTE_EXPECTED: dict[tuple[str, bool], set[str]] = {
+    ("public", False): {"unsigned", "rfol", "rstr", "rmen"},
+    ("unlisted", False): {"unsigned", "rfol", "rstr", "rmen"},
+    ("followers", False): {"rfol", "rmen"},
+    ("direct", False): {"rmen"},
+    ("public", True): set(),
+}
+
+
+async def test_signed_fetches_see_what_their_actor_may_see(
+    databases: TestDatabases, tmp_path: Path
+) -> None:
+    from federation.signatures import SigningKey, sign_request
+    from node.storage import accounts as account_store
+    from tests.support.federation import run_until_idle
+
+    async with (
+        running_node(databases, tmp_path / "a", free_port()) as a,
+        running_node(databases, tmp_path / "b", free_port()) as b,
+    ):
+        ana = await a.user("ana")
+        remote = {name: await b.user(name) for name in ("rfol", "rstr", "rmen", "rblk")}
+        for name in ("rfol", "rblk"):
+            await follows.follow(b.ctx, remote[name], a.ctx.urls.actor("ana"))
+        await run_until_idle(a, b)
+        async with a.ctx.db.connection() as conn:
+            await conn.execute(
+                "INSERT INTO blocks (account_id, blocked_remote) SELECT $1, id "
+                "FROM remote_actors WHERE uri = $2",
+                ana.id, b.ctx.urls.actor("rblk"),
+            )  # fmt: skip
+        made = {}
+        for visibility, local_only in REMOTE_EXPECTED:
+            text = f"rm-{visibility}-{local_only} for @rmen@{b.host}"
+            made[(visibility, local_only)] = await posts.create_post(
+                a.ctx, ana, text, visibility=visibility, local_only=local_only
+            )
+        keys = {}
+        async with b.ctx.db.connection() as conn:
+            for name, account in remote.items():
+                found = await account_store.get_signing_key(conn, account.id)
+                assert found is not None
+                keys[name] = SigningKey(b.ctx.urls.key_id(name), found[1])
+        leaks = []
+        async with aiohttp.ClientSession() as http:
+            for key, post in made.items():
+                for viewer in ("unsigned", *remote):
+                    headers = {"Accept": "application/activity+json"}
+                    if viewer != "unsigned":
+                        headers = sign_request("GET", post.uri, headers, None, keys[viewer])
+                    async with http.get(post.uri, headers=headers) as response:
+                        shown = response.status == 200 and "rm-" in await response.text()
+                    if shown != (viewer in REMOTE_EXPECTED[key]):
+                        leaks.append(f"{key} to {viewer}: status {response.status}")
+            forged = sign_request(
+                "GET",
+                made[("direct", False)].uri,
+                {"Accept": "application/activity+json"},
+                None,
+                keys["rstr"],
+            )
+            forged["Signature"] = forged["Signature"].replace(
+                b.ctx.urls.key_id("rstr"), b.ctx.urls.key_id("rmen"))  # fmt: skip
+            async with http.get(made[("direct", False)].uri, headers=forged) as response:
+                assert response.status == 401, "a signature that does not verify is refused"
+        assert leaks == []
