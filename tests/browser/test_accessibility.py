@@ -67,3 +67,49 @@ def test_main_pages_have_no_serious_accessibility_violations(
         if found:
             problems[path] = found
     assert problems == {}
+
+
+SIGNED_IN_PAGES = (
+    "/", "/local", "/federated", "/tags/science", "/@ana", "/notifications", "/bookmarks",
+    "/search?q=ana", "/follow-requests", "/settings",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [1024, 360])
+def test_signed_in_pages_have_no_serious_accessibility_violations(
+    page: Page, live_node: LiveNode, width: int
+) -> None:
+    from node.domain.accounts import Role
+    from node.services import posts, reactions
+    from node.services.polls import PollDraft
+
+    async def create() -> tuple[int, int]:
+        ctx = live_node.ctx
+        ana = await accounts.create_account(
+            ctx.db, "ana", "ana@district.example", role=Role.EDUCATOR, password="correct horse 1"
+        )
+        cal = await accounts.create_account(ctx.db, "cal", "cal@district.example")
+        post = await posts.create_post(ctx, ana, "A #science fair with a **poll**",
+                                       summary="About the fair",
+                                       poll=PollDraft(("Thursday", "Friday")))  # fmt: skip
+        await posts.edit_post(ctx, ana, post.id, "A #science fair with a **poll**, edited")
+        await reactions.like(ctx, cal, post.id)
+        return post.id, ana.id
+
+    post_id, _ = live_node.call(create())
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(live_node.url + "/sign-in")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill("correct horse 1")
+    page.get_by_role("button", name="Sign in").click()
+    problems = {}
+    paths = (*SIGNED_IN_PAGES, f"/@ana/{post_id}", f"/@ana/{post_id}/history",
+             f"/posts/{post_id}/edit")  # fmt: skip
+    for path in paths:
+        page.goto(live_node.url + path)
+        for details in page.locator("details").all():
+            details.evaluate("d => d.open = true")  # check what is folded away too
+        found = _violations(page)
+        if found:
+            problems[path] = found
+    assert problems == {}
