@@ -125,7 +125,7 @@ async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "user":
             return await _create_user(db, args, settings)
-        return await _create_invite(db, args)
+        return await _create_invite(db, args, settings)
     except DomainError as error:
         raise ConfigError(str(error)) from None
     finally:
@@ -146,13 +146,14 @@ async def _create_user(db: Database, args: argparse.Namespace, settings: Setting
     return 0
 
 
-async def _create_invite(db: Database, args: argparse.Namespace) -> int:
+async def _create_invite(db: Database, args: argparse.Namespace, settings: Settings) -> int:
     invite = await invites.create_invite(db, max_uses=args.uses, expires_in_days=args.expires)
     uses = f"{invite.max_uses} use(s)" if invite.max_uses else "unlimited uses"
     expires = (
         f"expires {invite.expires_at:%Y-%m-%d %H:%M} UTC" if invite.expires_at else "no expiry"
     )
     print(f"invite code: {invite.code} ({uses}, {expires})")
+    print(f"sign-up link: {settings.public_url}/sign-up?invite={invite.code}")
     return 0
 
 

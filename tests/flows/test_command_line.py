@@ -127,6 +127,7 @@ def test_user_and_invite_commands(databases: TestDatabases, tmp_path: Path) -> N
     invite = run_command("invite", "create", "--uses", "5", "--expires", "7", *data, env=env)
     assert invite.returncode == 0, invite.stderr
     assert "5 use(s)" in invite.stdout and "expires" in invite.stdout
+    assert "https://school.example/sign-up?invite=" in invite.stdout
 
 
 def test_db_url_prints_the_embedded_dsn(data_dir: Path) -> None:
