@@ -52,6 +52,8 @@ async def _answer(ctx: NodeContext, account: Account, follow_id: int, *, accept:
             await store.set_state(conn, follow.id, "accepted")
         else:
             await store.delete_follow(conn, follow.id)
+        if follow.follower_account is not None:
+            return  # a follower on this node: nothing to send
         meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(follower_uri,))
         ref = ActivityRef(follow.activity_uri, "Follow", follower_uri, me)
         activity = render_accept(meta, ref) if accept else render_reject(meta, ref)

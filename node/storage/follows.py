@@ -156,10 +156,15 @@ async def remote_author_inbox(conn: Conn, post_id: int) -> str | None:
 
 
 async def pending_remote_followers(conn: Conn, account_id: int) -> list[tuple[int, str, str, str]]:
-    """(follow id, actor uri, handle, display name) of requests waiting for approval."""
+    """(follow id, actor uri or '', handle, display name) of requests waiting for approval,
+    from other servers and from this one (a local follower has no uri here)."""
     rows = await conn.fetch(
-        """SELECT f.id, r.uri, r.username || '@' || r.host AS handle, r.display_name
-           FROM follows f JOIN remote_actors r ON r.id = f.follower_remote
+        """SELECT f.id, coalesce(r.uri, '') AS uri,
+                  coalesce(r.username || '@' || r.host, a.username) AS handle,
+                  coalesce(r.display_name, a.display_name) AS display_name
+           FROM follows f
+           LEFT JOIN remote_actors r ON r.id = f.follower_remote
+           LEFT JOIN accounts a ON a.id = f.follower_account
            WHERE f.followee_account = $1 AND f.state = 'pending' ORDER BY f.id""",
         account_id,
     )
@@ -169,11 +174,13 @@ async def pending_remote_followers(conn: Conn, account_id: int) -> list[tuple[in
 async def get_pending_request(
     conn: Conn, follow_id: int, account_id: int
 ) -> tuple[Follow, str, str] | None:
-    """A pending follow of this account, with the follower's uri and delivery inbox."""
+    """A pending follow of this account, with the follower's uri and delivery inbox (both ''
+    for a follower on this node, who needs no Accept over the network)."""
     row = await conn.fetchrow(
         f"""SELECT {", ".join("f." + c.strip() for c in _COLUMNS.split(","))},
-               r.uri AS follower_uri, coalesce(r.shared_inbox, r.inbox) AS follower_inbox
-           FROM follows f JOIN remote_actors r ON r.id = f.follower_remote
+               coalesce(r.uri, '') AS follower_uri,
+               coalesce(r.shared_inbox, r.inbox, '') AS follower_inbox
+           FROM follows f LEFT JOIN remote_actors r ON r.id = f.follower_remote
            WHERE f.id = $1 AND f.followee_account = $2 AND f.state = 'pending'
            FOR UPDATE OF f""",
         follow_id, account_id,

@@ -193,3 +193,18 @@ async def test_follow_requests_page_approves_through_the_form(
         assert "No one is waiting" in await done.text()
     await run_until_idle(a, b)
     assert await _one(b, "SELECT state FROM follows WHERE id = $1", from_ben.id) == "accepted"
+
+
+async def test_a_locked_account_approves_a_follower_on_the_same_node(
+    trio: tuple[FlowNode, ...],
+) -> None:
+    a, _, _ = trio
+    ana, cal = await a.user("ana"), await a.user("cal")
+    await follow_requests.set_locked(a.ctx, ana, True)
+    pending = await follows.follow(a.ctx, cal, "@ana")
+    assert pending.state == "pending"
+    (request,) = await follow_requests.pending_requests(a.ctx, ana)
+    assert request.handle == "cal"
+    await follow_requests.approve(a.ctx, ana, request.follow_id)
+    assert await _one(a, "SELECT state FROM follows WHERE id = $1", pending.id) == "accepted"
+    assert await _one(a, "SELECT count(*) FROM deliveries") == 0, "nothing goes over the network"
