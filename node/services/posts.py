@@ -145,6 +145,7 @@ async def edit_post(ctx: NodeContext, account: Account, post_id: int, text: str)
         )  # fmt: skip
         assert updated is not None
         await extras_store.add_mentions(conn, post.id, composed.mentions)
+        await extras_store.clear_hashtags(conn, post.id)
         await extras_store.add_hashtags(conn, post.id, list(composed.rendered.hashtags))
         extras = await load_extras(conn, updated, ctx.urls)
         note = post_to_ap(ctx.urls, account.username, updated, extras)

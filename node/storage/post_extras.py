@@ -95,3 +95,8 @@ async def flagged_posts(conn: Conn, table: str, account_id: int) -> list[int]:
         f"SELECT post_id FROM {table} WHERE account_id = $1 ORDER BY created_at DESC", account_id
     )
     return [row["post_id"] for row in rows]
+
+
+async def clear_hashtags(conn: Conn, post_id: int) -> None:
+    """Before an edit records the tags the new text has."""
+    await conn.execute("DELETE FROM post_hashtags WHERE post_id = $1", post_id)

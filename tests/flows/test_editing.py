@@ -63,3 +63,12 @@ async def test_someone_elses_post_cannot_be_edited(node: FlowNode) -> None:
                         "password": "correct horse 1", "_csrf": csrf_token(form)})  # fmt: skip
         response = await http.get(f"{node.url}/posts/{post.id}/edit")
         assert response.status == 404
+
+
+async def test_an_edit_replaces_the_hashtags(node: FlowNode) -> None:
+    ana = await node.user("ana")
+    post = await posts.create_post(node.ctx, ana, "Trip to the #museum")
+    await posts.edit_post(node.ctx, ana, post.id, "Trip to the #zoo instead")
+    async with node.ctx.db.connection() as conn:
+        tags = await conn.fetch("SELECT tag FROM post_hashtags WHERE post_id = $1", post.id)
+    assert [row["tag"] for row in tags] == ["zoo"]
