@@ -7,25 +7,19 @@ and checks the same session token itself before anything is processed or stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import ValidationFailed
-from node.domain.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES, TOO_LARGE
 from node.routing import csrf_exempt
 from node.services import media as media_service
 from node.services.media_store import media_urls
 from node.web import csrf
+from node.web.uploads import read_upload_form
 
 routes = web.RouteTableDef()
 
-# Room for the form's other fields and the multipart boundaries around the file.
-_FORM_OVERHEAD = 64 * 1024
-_MAX_TEXT_FIELD = 4 * MAX_DESCRIPTION  # bytes: up to four UTF-8 bytes per character
-_MAX_PARTS = 8
 _TEXT_FIELDS = ("_csrf", "description", "next")
 _YEAR = 365 * 24 * 3600
 # Served files are pixels only. Should something else ever be stored, `sandbox` and
@@ -41,12 +35,6 @@ _FILE_HEADERS = {
 }
 
 
-@dataclass
-class _UploadForm:
-    file: bytes | None = None
-    text: dict[str, str] = field(default_factory=dict)
-
-
 @routes.post("/media", name="media_upload")
 @csrf_exempt
 async def upload(request: web.Request) -> web.StreamResponse:
@@ -55,14 +43,12 @@ async def upload(request: web.Request) -> web.StreamResponse:
     except web.HTTPClientError as error:
         if not _wants_json(request):
             raise
-        # Answered here because middlewares.error_pages hands the exception's own Content-Type
-        # header to json_response, which aiohttp refuses (a 500); remove once that is fixed.
         return web.json_response({"error": error.text}, status=error.status)
 
 
 async def _upload(request: web.Request) -> web.StreamResponse:
     account = _signed_in(request)
-    form = await _read_upload_form(request)
+    form = await read_upload_form(request, text_fields=_TEXT_FIELDS)
     if not await csrf.matches(request, form.text.get("_csrf", "")):
         raise web.HTTPForbidden(text="This form has expired. Go back, reload the page and retry.")
     if not form.file:
@@ -115,51 +101,6 @@ def _signed_in(request: web.Request) -> Account:
             raise web.HTTPUnauthorized(text="Sign in to upload images")
         raise web.HTTPSeeOther("/sign-in?next=/")
     return account
-
-
-async def _read_upload_form(request: web.Request) -> _UploadForm:
-    """The form's fields, streamed with a cap on each, so no upload is buffered past its limit."""
-    declared = request.content_length
-    if declared is not None and declared > MAX_UPLOAD_BYTES + _FORM_OVERHEAD:
-        raise _too_large(declared)
-    if request.content_type != "multipart/form-data":
-        raise ValidationFailed("file", "Send the image in a multipart/form-data form")
-    form = _UploadForm()
-    reader = await request.multipart()
-    for _ in range(_MAX_PARTS):
-        part = await reader.next()
-        if part is None:
-            return form
-        if not isinstance(part, BodyPartReader):
-            raise ValidationFailed("file", "Nested multipart forms are not accepted")
-        if part.name == "file":
-            form.file = await _read_part(part, MAX_UPLOAD_BYTES)
-            if form.file is None:
-                raise _too_large(MAX_UPLOAD_BYTES + 1)
-        elif part.name in _TEXT_FIELDS:
-            value = await _read_part(part, _MAX_TEXT_FIELD)
-            if value is None:
-                raise ValidationFailed(part.name, "That field is too long")
-            form.text[part.name] = value.decode("utf-8", errors="replace")
-        else:
-            await _read_part(part, _MAX_TEXT_FIELD)  # unknown fields are read and dropped
-    raise ValidationFailed("file", "That form has too many fields")
-
-
-async def _read_part(part: BodyPartReader, limit: int) -> bytes | None:
-    """The part's bytes, or None as soon as it exceeds `limit` (the rest is not read)."""
-    data = bytearray()
-    while chunk := await part.read_chunk():
-        data += chunk
-        if len(data) > limit:
-            return None
-    return bytes(data)
-
-
-def _too_large(size: int) -> web.HTTPRequestEntityTooLarge:
-    return web.HTTPRequestEntityTooLarge(
-        max_size=MAX_UPLOAD_BYTES, actual_size=size, text=TOO_LARGE
-    )
 
 
 def _wants_json(request: web.Request) -> bool:

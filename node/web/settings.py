@@ -8,14 +8,12 @@ as `POST /media` does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import ValidationFailed
-from node.domain.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES, TOO_LARGE
+from node.domain.media import MAX_DESCRIPTION
 from node.domain.profiles import (
     FIELD_SUGGESTIONS,
     MAX_BIO,
@@ -33,26 +31,18 @@ from node.services import profiles
 from node.web import csrf
 from node.web.forms import form_text
 from node.web.render import render
+from node.web.uploads import read_upload_form
 
 routes = web.RouteTableDef()
 
 _SLOTS = "{slot:avatar|header}"
 _MAX_ROWS = 16  # rows read from a (possibly forged) form; more than MAX_FIELDS is refused
-_FORM_OVERHEAD = 64 * 1024
-_MAX_TEXT_FIELD = 4 * MAX_DESCRIPTION  # bytes: up to four UTF-8 bytes per character
-_MAX_PARTS = 6
 _SAVED = {
     "profile": "Your profile is saved.",
     "avatar": "Your profile picture is saved.",
     "header": "Your header image is saved.",
 }
 _EXPIRED = "This form has expired. Go back, reload the page and retry."
-
-
-@dataclass
-class _ImageForm:
-    file: bytes | None = None
-    text: dict[str, str] = field(default_factory=dict)
 
 
 def _signed_in(request: web.Request) -> Account:
@@ -106,7 +96,7 @@ async def save_profile(request: web.Request) -> web.Response:
 async def upload_image(request: web.Request) -> web.Response:
     account = _signed_in(request)
     slot: ImageSlot = "avatar" if request.match_info["slot"] == "avatar" else "header"
-    form = await _read_image_form(request, slot)
+    form = await read_upload_form(request, text_fields=("_csrf", "description"), field_name=slot)
     if not await csrf.matches(request, form.text.get("_csrf", "")):
         raise web.HTTPForbidden(text=_EXPIRED)
     ctx = request.app[keys.NODE]
@@ -163,47 +153,3 @@ async def _page(
         },
     }  # fmt: skip
     return await render(request, "settings.html", context, status=status)
-
-
-async def _read_image_form(request: web.Request, slot: ImageSlot) -> _ImageForm:
-    """The form's parts, streamed with a cap on each, so no upload is buffered past its limit."""
-    declared = request.content_length
-    if declared is not None and declared > MAX_UPLOAD_BYTES + _FORM_OVERHEAD:
-        raise _too_large(declared)
-    if request.content_type != "multipart/form-data":
-        raise ValidationFailed(slot, "Send the image in a multipart/form-data form")
-    form = _ImageForm()
-    reader = await request.multipart()
-    for _ in range(_MAX_PARTS):
-        part = await reader.next()
-        if part is None:
-            return form
-        if not isinstance(part, BodyPartReader):
-            raise ValidationFailed(slot, "Nested multipart forms are not accepted")
-        if part.name == "file":
-            form.file = await _read_part(part, MAX_UPLOAD_BYTES)
-            if form.file is None:
-                raise _too_large(MAX_UPLOAD_BYTES + 1)
-        else:
-            value = await _read_part(part, _MAX_TEXT_FIELD)
-            if value is None:
-                raise ValidationFailed(slot, "That field is too long")
-            if part.name in ("_csrf", "description"):
-                form.text[part.name] = value.decode("utf-8", errors="replace")
-    raise ValidationFailed(slot, "That form has too many fields")
-
-
-async def _read_part(part: BodyPartReader, limit: int) -> bytes | None:
-    """The part's bytes, or None as soon as it exceeds `limit` (the rest is not read)."""
-    data = bytearray()
-    while chunk := await part.read_chunk():
-        data += chunk
-        if len(data) > limit:
-            return None
-    return bytes(data)
-
-
-def _too_large(size: int) -> web.HTTPRequestEntityTooLarge:
-    return web.HTTPRequestEntityTooLarge(
-        max_size=MAX_UPLOAD_BYTES, actual_size=size, text=TOO_LARGE
-    )
