@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -15,19 +12,7 @@ from node.services import follows, outbox, posts
 from node.storage import remote_actors
 from node.storage.remote_actors import RemoteActorFields
 from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
-
-
-@pytest.fixture
-async def pair(
-    databases: TestDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[FlowNode, FlowNode]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
+from tests.support.federation import FlowNode, run_until_idle
 
 
 async def _follower(node: FlowNode, account: Account, inbox: str, n: int) -> None:

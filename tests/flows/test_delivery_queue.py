@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -18,8 +15,7 @@ from node.services.db import Database
 from node.storage import remote_actors
 from node.storage.remote_actors import RemoteActorFields
 from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, running_node
+from tests.support.federation import FlowNode
 
 FOLLOWERS = 60
 
@@ -42,12 +38,6 @@ class Sink:
         await asyncio.sleep(0.01)  # a little network time, so the workers overlap
         self.received[request.match_info["n"]] += 1
         return web.Response(status=202)
-
-
-@pytest.fixture
-async def node(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[FlowNode]:
-    async with running_node(databases, tmp_path / "a", free_port()) as a:
-        yield a
 
 
 async def test_two_workers_deliver_every_row_exactly_once(node: FlowNode) -> None:

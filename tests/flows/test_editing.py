@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
-import pytest
 
 from node.services import posts
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, running_node
+from tests.support.federation import FlowNode
 from tests.support.html import csrf_token
-
-
-@pytest.fixture
-async def node(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[FlowNode]:
-    async with running_node(databases, tmp_path / "a", free_port()) as a:
-        yield a
 
 
 async def test_edit_through_the_form_keeps_history_and_pin_features_the_post(

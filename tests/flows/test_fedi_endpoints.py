@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -12,22 +11,9 @@ import pytest
 from federation.signatures import SigningKey, sign_request
 from node.domain.accounts import Account
 from node.storage import accounts as account_store
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
+from tests.support.federation import FlowNode, run_until_idle
 
 AP = "application/activity+json"
-
-
-@pytest.fixture
-async def pair(
-    databases: TestDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[FlowNode, FlowNode]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
 
 
 @pytest.fixture

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import aiohttp
-import pytest
 
 from node.domain.accounts import Account
 from node.services import follows, posts
 from node.storage.posts import Post
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, running_node
+from tests.support.federation import FlowNode
 
 A = "{http://www.w3.org/2005/Atom}"
 PASSWORD = "correct horse 1"
-
-
-@pytest.fixture
-async def node(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[FlowNode]:
-    async with running_node(databases, tmp_path / "a", free_port()) as a:
-        yield a
 
 
 async def _get(node: FlowNode, path: str, **headers: str) -> aiohttp.ClientResponse:

@@ -4,33 +4,16 @@ follow requests to a locked account."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
-import pytest
 
 from federation.signatures import SigningKey, sign_request
 from node.domain.accounts import Account
 from node.services import follow_requests, follows, posts
 from node.storage import accounts as account_store
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
+from tests.support.federation import FlowNode, run_until_idle
 
 AP = "application/activity+json"
-
-
-@pytest.fixture
-async def trio(
-    databases: TestDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[FlowNode, FlowNode, FlowNode]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-        running_node(databases, tmp_path / "c", free_port()) as c,
-    ):
-        yield a, b, c
 
 
 async def _send_as(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -12,21 +10,8 @@ import pytest
 from node.domain.errors import ValidationFailed
 from node.services import follows, polls, posts
 from node.services.polls import PollDraft
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
+from tests.support.federation import FlowNode, run_until_idle
 from tests.support.html import csrf_token
-
-
-@pytest.fixture
-async def pair(
-    databases: TestDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[FlowNode, FlowNode]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
 
 
 async def _one(node: FlowNode, query: str, *args: object) -> object:

@@ -3,29 +3,17 @@ may see and to authors who allow indexing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import aiohttp
-import pytest
 
 from node.domain.accounts import Account
 from node.services import follows, posts, search
 from node.services.search import ParsedQuery, parse_query
 from node.storage import profiles as profile_store
 from node.storage.posts import Post
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, running_node
+from tests.support.federation import FlowNode
 from tests.support.html import csrf_token
 
 PASSWORD = "correct horse 1"
-
-
-@pytest.fixture
-async def node(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[FlowNode]:
-    async with running_node(databases, tmp_path / "a", free_port()) as a:
-        yield a
 
 
 async def _found(node: FlowNode, viewer: Account | None, query: str, page: int = 1) -> set[int]:

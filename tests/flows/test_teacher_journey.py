@@ -4,29 +4,13 @@ the search box, follows, sees Ben's post on her home timeline, replies; Ben is n
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
-import pytest
 
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
+from tests.support.federation import FlowNode, run_until_idle
 from tests.support.html import csrf_token
 
 PASSWORD = "correct horse 1"
-
-
-@pytest.fixture
-async def pair(
-    databases: TestDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[FlowNode, FlowNode]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
 
 
 async def _signed_in(node: FlowNode, username: str) -> aiohttp.ClientSession:

@@ -8,11 +8,9 @@ Expected answers are written out by hand; domain.policies.may_see must agree wit
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from node.domain.policies import PostFacts, ViewerFacts, may_see
 from node.services import follows, posts
@@ -46,12 +44,6 @@ SEARCHED: dict[tuple[str, bool], set[str]] = {
 # Even to the blocked viewer, who could read them signed out anyway.
 IN_FEEDS: set[tuple[str, bool]] = {("public", False)}
 FEEDS = ("/@ana.atom", "/@ana.rss", "/tags/matrix.atom", "/tags/matrix.rss")
-
-
-@pytest.fixture
-async def node(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[FlowNode]:
-    async with running_node(databases, tmp_path / "a", free_port()) as a:
-        yield a
 
 
 async def _session(node: FlowNode, username: str | None) -> aiohttp.ClientSession:

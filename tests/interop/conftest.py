@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.interop.fedify_peer import FedifyPeer, require_peer
+from tests.support.flow_fixtures import node, pair, trio  # noqa: F401 - fixtures
 
 
 @pytest.fixture

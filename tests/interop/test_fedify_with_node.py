@@ -7,23 +7,12 @@ draft-cavage, and Fedify verifies our signatures by fetching our actor's key.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from node.services import follows, posts
-from tests.conftest import free_port
 from tests.interop.fedify_peer import FedifyPeer
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
-
-
-@pytest.fixture
-async def node(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[FlowNode]:
-    async with running_node(databases, tmp_path / "a", free_port()) as a:
-        yield a
+from tests.support.federation import FlowNode, run_until_idle
 
 
 async def _settle(node: FlowNode, done: Callable[[], Any], timeout: float = 20) -> None:
