@@ -11,6 +11,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from node import keys
+from node.api.routes import api_edge, setup_api_routes
 from node.domain.errors import ConfigurationMissing
 from node.fedi.routes import setup_fedi_routes
 from node.metrics import PoolCollector, http_metrics
@@ -37,10 +38,12 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.METRICS_REGISTRY] = registry
     app[keys.HTTP_METRICS] = http_metrics(registry)
     aiohttp_session.setup(app, session_storage(settings))
-    app.middlewares.extend([current_account, csrf_protect])
+    # The API's middleware runs before CSRF, so it answers its own paths (JSON errors, tokens).
+    app.middlewares.extend([api_edge, current_account, csrf_protect])
     _setup_templates(app)
     setup_fedi_routes(app)
     setup_routes(app)
+    setup_api_routes(app)
     app.cleanup_ctx.append(_database)
     return app
 

@@ -6,6 +6,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from node.domain.accounts import Account
+from node.domain.oauth import Grant
 from node.metrics import HttpMetrics
 from node.services.context import NodeContext
 from node.settings import Settings
@@ -19,3 +20,6 @@ NODE = web.AppKey("node", NodeContext)
 
 CURRENT_ACCOUNT = web.RequestKey("current_account", Account)
 REQUEST_ID = web.RequestKey("request_id", str)
+# The client API: what the bearer token may do, and the person it acts for (none: an app token).
+API_GRANT = web.RequestKey("api_grant", Grant)
+API_ACCOUNT = web.RequestKey("api_account", Account)

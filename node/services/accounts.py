@@ -159,3 +159,21 @@ async def ensure_first_admin(db: Database, host: str) -> PasswordLink | None:
 
 def _token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
+
+
+async def username_for_login(db: Database, login: str) -> str:
+    """The username to sign in as, from a username or an email address (API clients such as
+    toot send the email). Anything else comes back unchanged, so `authenticate` still counts
+    the failure against it."""
+    login = login.strip().lstrip("@")
+    if "@" not in login:
+        return login
+    async with db.connection() as conn:
+        account_id = await activation_store.account_id_by_email(conn, login)
+        account = await store.get_account(conn, account_id) if account_id is not None else None
+    return account.username if account is not None else login
+
+
+async def count_accounts(db: Database) -> int:
+    async with db.connection() as conn:
+        return await store.count_accounts(conn)

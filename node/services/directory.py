@@ -127,3 +127,19 @@ async def find_actor(ctx: NodeContext, query: str) -> RemoteActor:
         return await get_actor(ctx, uri)
     except ActorUnavailable as error:
         raise NotFound(str(error)) from None
+
+
+async def cached_actor(ctx: NodeContext, actor_id: int) -> RemoteActor | None:
+    """A remote actor already known here, by our row id (never fetches)."""
+    async with ctx.db.connection() as conn:
+        return await store.get_remote_actor(conn, actor_id)
+
+
+async def cached_actor_by_uri(ctx: NodeContext, uri: str) -> RemoteActor | None:
+    async with ctx.db.connection() as conn:
+        return await store.get_remote_actor_by_uri(conn, uri)
+
+
+async def cached_actor_by_handle(ctx: NodeContext, username: str, host: str) -> RemoteActor | None:
+    async with ctx.db.connection() as conn:
+        return await store.get_remote_actor_by_handle(conn, username, host)

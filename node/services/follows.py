@@ -12,6 +12,7 @@ from node.storage import accounts as account_store
 from node.storage import follows as store
 from node.storage import notifications
 from node.storage.follows import Follow
+from node.storage.remote_actors import RemoteActor
 
 
 async def follow(ctx: NodeContext, account: Account, target: str) -> Follow:
@@ -89,3 +90,38 @@ async def _follow_local(ctx: NodeContext, account: Account, followee: Account) -
         kind = "follow_request" if row.state == "pending" else "follow"
         await notifications.notify(conn, followee.id, kind, from_account=account.id)
     return row
+
+
+# How many follows a relationship lookup between two local people reads: storage has a pair
+# lookup only for remote actors, so local pairs are found in these lists.
+_RELATIONSHIP_SCAN = 5000
+
+
+async def relationship(
+    ctx: NodeContext, account: Account, *, local: Account | None = None,
+    remote: RemoteActor | None = None,
+) -> tuple[bool, bool, bool]:  # fmt: skip
+    """(following, requested, followed_by) between `account` and one other person, here
+    (`local`) or elsewhere (`remote`)."""
+    async with ctx.db.connection() as conn:
+        if remote is not None:
+            mine = await store.get_local_to_remote(conn, account.id, remote.id)
+            theirs = await store.get_remote_to_local(conn, remote.id, account.id)
+            return (
+                mine is not None and mine.state == "accepted",
+                mine is not None and mine.state == "pending",
+                theirs is not None and theirs.state == "accepted",
+            )
+        if local is None or local.id == account.id:
+            return False, False, False
+        _, following = await store.list_following_uris(conn, account.id, _RELATIONSHIP_SCAN, 0)
+        _, followers = await store.list_followers_uris(conn, account.id, _RELATIONSHIP_SCAN, 0)
+        pending = await store.pending_remote_followers(conn, local.id)
+    name = local.username.lower()
+    requested = any(not uri and handle.lower() == account.username.lower()
+                    for _, uri, handle, _ in pending)  # fmt: skip
+    return (
+        any(uri.lower() == f"local:{name}" for uri in following),
+        requested,
+        any(uri.lower() == f"local:{name}" for uri in followers),
+    )

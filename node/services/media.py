@@ -362,3 +362,12 @@ def _blurhash(image: Image.Image) -> str:
         raise ValueError("blurhash encoder refused its input")
     text: str = _blurhash_ffi.string(result).decode()
     return text
+
+
+async def own_media(ctx: NodeContext, account: Account, media_id: int) -> Media:
+    """One of the account's uploads (the client API's `GET /api/v1/media/:id`)."""
+    async with ctx.db.connection() as conn:
+        media = await store.get_media(conn, media_id)
+    if media is None or media.account_id != account.id:
+        raise NotFound("no such image of yours")
+    return media

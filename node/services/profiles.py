@@ -40,6 +40,7 @@ from node.services.media import process_image
 from node.services.media_store import MediaStore
 from node.storage import accounts as account_store
 from node.storage import follows as follow_store
+from node.storage import posts as post_store
 from node.storage import profiles as store
 from node.storage.pool import Conn
 
@@ -216,3 +217,19 @@ def _files(ctx: NodeContext) -> MediaStore:
     if ctx.media is None:
         raise ConfigurationMissing("this node context was built without a media store")
     return ctx.media
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStats:
+    followers: int
+    following: int
+    statuses: int  # public and unlisted posts that federate, as the outbox counts them
+
+
+async def account_stats(ctx: NodeContext, account_id: int) -> AccountStats:
+    """The counts a profile shows (the client API's Account entity)."""
+    async with ctx.db.connection() as conn:
+        followers, _ = await follow_store.list_followers_uris(conn, account_id, 0, 0)
+        following, _ = await follow_store.list_following_uris(conn, account_id, 0, 0)
+        statuses = await post_store.count_public_posts(conn, account_id)
+    return AccountStats(followers, following, statuses)

@@ -349,3 +349,9 @@ async def _under_limit(conn: Conn, limit: RateLimit, subject: str, now: datetime
 
 def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
+
+
+async def sign_up_policy(db: Database) -> SignUpPolicy:
+    """Who may join, for places that describe the node (the client API's instance endpoints)."""
+    async with db.connection() as conn:
+        return await store.get_policy(conn)

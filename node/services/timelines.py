@@ -105,3 +105,24 @@ async def media_views(ctx: NodeContext, post_ids: list[int]) -> dict[int, list[M
                 MediaView(url, preview or url, item.description, item.width, item.height)
             )
     return views
+
+
+async def visible_posts(ctx: NodeContext, viewer: Account | None, ids: list[int]) -> list[PostView]:
+    """These posts, newest first, keeping only those the viewer may see (the client API's
+    lookup by id: the same visibility rule as threads and timelines)."""
+    if not ids:
+        return []
+    async with ctx.db.connection() as conn:
+        return await store.by_ids(conn, _viewer(viewer), ids)
+
+
+async def tags_and_mentions(
+    ctx: NodeContext, post_ids: list[int]
+) -> tuple[dict[int, list[str]], dict[int, list[post_extras.StoredMention]]]:
+    """Each post's hashtags and mentions (call with posts the viewer may see)."""
+    if not post_ids:
+        return {}, {}
+    async with ctx.db.connection() as conn:
+        tags = await post_extras.hashtags_of(conn, post_ids)
+        mentions = await post_extras.mentions_of(conn, post_ids)
+    return tags, mentions

@@ -1,0 +1,96 @@
+"""Helpers for client API tests: people, apps and tokens on a node served over real HTTP."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from node import keys
+from node.domain.accounts import Account
+from node.services import accounts
+from node.services.context import NodeContext
+from tests.support.html import csrf_token
+
+PASSWORD = "correct horse 1"
+ALL_SCOPES = "read write follow push"
+Client = TestClient[Any, Any]
+
+
+def ctx_of(client: Client) -> NodeContext:
+    return client.server.app[keys.NODE]
+
+
+async def make_user(client: Client, username: str) -> Account:
+    return await accounts.create_account(
+        ctx_of(client).db, username, f"{username}@district.example", password=PASSWORD
+    )
+
+
+async def register_app(
+    client: Client, scopes: str = ALL_SCOPES, redirect_uris: str = "urn:ietf:wg:oauth:2.0:oob"
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/apps",
+        data={"client_name": "Test client", "redirect_uris": redirect_uris, "scopes": scopes},
+    )
+    assert response.status == 200, await response.text()
+    app: dict[str, Any] = await response.json()
+    return app
+
+
+async def password_token(
+    client: Client, username: str, scopes: str = ALL_SCOPES, app: dict[str, Any] | None = None
+) -> str:
+    app = app or await register_app(client, scopes)
+    response = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "username": username,
+            "password": PASSWORD,
+            "scope": scopes,
+        },
+    )
+    assert response.status == 200, await response.text()
+    body: dict[str, Any] = await response.json()
+    return str(body["access_token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def sign_in_web(client: Client, username: str) -> None:
+    """Sign in through the web form; the client keeps the session cookie."""
+    page = await (await client.get("/sign-in")).text()
+    response = await client.post(
+        "/sign-in",
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "_csrf": csrf_token(page),
+            "next": "/",
+        },
+    )
+    assert response.status == 200, await response.text()
+
+
+def consent_fields(page: str) -> dict[str, str]:
+    """The hidden fields of the consent form, as a browser would send them."""
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    assert "consent_token" in fields, "the consent page has its CSRF token"
+    return {name: _unescape(value) for name, value in fields.items()}
+
+
+def _unescape(value: str) -> str:
+    return (
+        value.replace("&#34;", '"')
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
