@@ -73,3 +73,19 @@ async def get_notification(request: web.Request) -> web.Response:
     if entity is None:
         raise not_found()
     return responses.json(entity)
+
+
+@routes.post("/api/v1/notifications/clear")
+async def clear_notifications(request: web.Request) -> web.Response:
+    account = auth.user(request, "write:notifications")
+    await notifications.clear(request.app[keys.NODE], account)
+    return responses.json({})
+
+
+@routes.post("/api/v1/notifications/{id}/dismiss")
+async def dismiss_notification(request: web.Request) -> web.Response:
+    account = auth.user(request, "write:notifications")
+    wanted = parse_row_id(request.match_info["id"])
+    if wanted is None or not await notifications.dismiss(request.app[keys.NODE], account, wanted):
+        raise not_found()
+    return responses.json({})

@@ -25,3 +25,14 @@ async def unread_count(ctx: NodeContext, account: Account) -> int:
 async def mark_all_read(ctx: NodeContext, account: Account) -> None:
     async with ctx.db.transaction() as conn:
         await store.mark_all_read(conn, account.id)
+
+
+async def clear(ctx: NodeContext, account: Account) -> None:
+    async with ctx.db.transaction() as conn:
+        await store.delete_all(conn, account.id)
+
+
+async def dismiss(ctx: NodeContext, account: Account, notification_id: int) -> bool:
+    """Remove one of your notifications; False when there is no such notification of yours."""
+    async with ctx.db.transaction() as conn:
+        return await store.delete_one(conn, account.id, notification_id)

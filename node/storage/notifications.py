@@ -76,3 +76,15 @@ async def mark_all_read(conn: Conn, account_id: int) -> None:
         "UPDATE notifications SET read_at = now() WHERE account_id = $1 AND read_at IS NULL",
         account_id,
     )
+
+
+async def delete_all(conn: Conn, account_id: int) -> None:
+    await conn.execute("DELETE FROM notifications WHERE account_id = $1", account_id)
+
+
+async def delete_one(conn: Conn, account_id: int, notification_id: int) -> bool:
+    result: str = await conn.execute(
+        "DELETE FROM notifications WHERE account_id = $1 AND id = $2",
+        account_id, notification_id,
+    )  # fmt: skip
+    return result != "DELETE 0"

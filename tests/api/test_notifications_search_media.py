@@ -66,6 +66,20 @@ async def test_notifications_list_filter_and_get(client: Client) -> None:
     scoped = await password_token(client, "ana", scopes="read:statuses")
     assert (await client.get("/api/v1/notifications", headers=bearer(scoped))).status == 403
 
+    stolen = await client.post(
+        f"/api/v1/notifications/{items[2]['id']}/dismiss", headers=bearer(ben_token)
+    )
+    assert stolen.status == 404, "nobody dismisses someone else's notification"
+    dismissed = await client.post(
+        f"/api/v1/notifications/{items[2]['id']}/dismiss", headers=bearer(ana_token)
+    )
+    assert dismissed.status == 200
+    left = await client.get("/api/v1/notifications", headers=bearer(ana_token))
+    assert [n["type"] for n in await left.json()] == ["mention", "favourite"]
+    await client.post("/api/v1/notifications/clear", headers=bearer(ana_token))
+    cleared = await client.get("/api/v1/notifications", headers=bearer(ana_token))
+    assert await cleared.json() == []
+
 
 async def test_search_finds_people_tags_and_visible_posts(client: Client) -> None:
     await make_user(client, "ana")
