@@ -27,7 +27,7 @@ PAGE_SIZE = 20
 
 async def actor_document(ctx: NodeContext, username: str) -> dict[str, Any]:
     async with ctx.db.connection() as conn:
-        account = await account_store.get_account_by_username(conn, username)
+        account = await account_store.get_active_account_by_username(conn, username)
         profile = await profile_store.get_profile(conn, account.id) if account else None
     if account is None or profile is None:
         raise NotFound(f"no account @{username}")
@@ -56,7 +56,7 @@ async def webfinger(ctx: NodeContext, resource: str) -> dict[str, Any]:
             raise NotFound("not a resource of this server")
         username = handle.username
     async with ctx.db.connection() as conn:
-        account = await account_store.get_account_by_username(conn, username)
+        account = await account_store.get_active_account_by_username(conn, username)
     if account is None:
         raise NotFound("no such account")
     name = account.username
@@ -90,7 +90,7 @@ async def collection(
 ) -> dict[str, Any]:
     """followers, following, outbox or featured of a local account, paged like Mastodon."""
     async with ctx.db.connection() as conn:
-        account = await account_store.get_account_by_username(conn, username)
+        account = await account_store.get_active_account_by_username(conn, username)
         if account is None:
             raise NotFound(f"no account @{username}")
         name = account.username
@@ -135,7 +135,7 @@ async def post_document(
     signed one (`signer` = the verified key owner) what that remote actor may see."""
     async with ctx.db.connection() as conn:
         post = await post_store.get_post(conn, post_id)
-        account = await account_store.get_account_by_username(conn, username)
+        account = await account_store.get_active_account_by_username(conn, username)
         if post is None or account is None or post.author_account != account.id:
             raise NotFound("no such post")
         remote = await remote_store.get_remote_actor_by_uri(conn, signer) if signer else None

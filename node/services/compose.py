@@ -51,7 +51,7 @@ async def _resolve(
 ) -> tuple[MentionTarget, StoredMention, str | None] | None:
     if mention.host is None or mention.host.lower() == ctx.urls.host.lower():
         async with ctx.db.connection() as conn:
-            account = await account_store.get_account_by_username(conn, mention.username)
+            account = await account_store.get_active_account_by_username(conn, mention.username)
         if account is None:
             return None
         uri = ctx.urls.actor(account.username)

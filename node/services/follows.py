@@ -71,7 +71,7 @@ async def _local_target(ctx: NodeContext, target: str) -> Account | None:
     if not username:
         return None
     async with ctx.db.connection() as conn:
-        found = await account_store.get_account_by_username(conn, username)
+        found = await account_store.get_active_account_by_username(conn, username)
     if found is None and (text.startswith(ctx.urls.base) or "@" not in text.lstrip("@")):
         raise NotFound(f"no one called {target} here")
     return found

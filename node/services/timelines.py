@@ -58,7 +58,7 @@ async def profile(
     ctx: NodeContext, viewer: Account | None, username: str, max_id: int | None = None
 ) -> tuple[Account, list[PostView]]:
     async with ctx.db.connection() as conn:
-        author = await account_store.get_account_by_username(conn, username)
+        author = await account_store.get_active_account_by_username(conn, username)
         if author is None:
             raise NotFound(f"no account @{username}")
         return author, await store.profile(conn, _viewer(viewer), author.id, PAGE, max_id)

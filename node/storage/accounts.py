@@ -145,3 +145,14 @@ async def set_locked(conn: Conn, account_id: int, locked: bool) -> None:
 async def remote_uri(conn: Conn, remote_id: int) -> str:
     value: str = await conn.fetchval("SELECT uri FROM remote_actors WHERE id = $1", remote_id)
     return value
+
+
+async def get_active_account_by_username(conn: Conn, username: str) -> Account | None:
+    """Only people whose address is confirmed and whose account is approved: what the public
+    surfaces (profile, actor, WebFinger, mentions, follows) may show."""
+    row = await conn.fetchrow(
+        f"""SELECT {_COLUMNS} FROM accounts WHERE lower(username) = lower($1)
+            AND email_verified_at IS NOT NULL AND approved_at IS NOT NULL""",
+        username,
+    )
+    return _account(row) if row else None

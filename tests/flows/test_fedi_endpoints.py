@@ -171,3 +171,19 @@ async def test_delete_of_an_unknown_actor_is_accepted_without_fetching(
     async with a.ctx.db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM remote_actors") == 0
         assert await conn.fetchval("SELECT count(*) FROM inbox_activities") == 0
+
+
+async def test_an_account_waiting_for_approval_is_not_published(
+    pair: tuple[FlowNode, FlowNode], http: aiohttp.ClientSession
+) -> None:
+    a, _ = pair
+    await a.user("newbie")
+    async with a.ctx.db.connection() as conn:
+        await conn.execute("UPDATE accounts SET approved_at = NULL WHERE username = 'newbie'")
+    for url, headers in (
+        (f"{a.url}/@newbie", {}),
+        (a.ctx.urls.actor("newbie"), {"Accept": AP}),
+        (f"{a.url}/.well-known/webfinger?resource=acct:newbie@{a.host}", {}),
+    ):
+        async with http.get(url, headers=headers) as response:
+            assert response.status == 404, url
