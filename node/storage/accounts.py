@@ -8,6 +8,7 @@ import asyncpg
 
 from node.domain.accounts import Account, AccountId, Role
 from node.domain.errors import Conflict
+from node.storage import tokens
 from node.storage.pool import Conn
 
 _COLUMNS = """id, username, email, role, display_name, bio, public_key_pem, created_at,
@@ -97,32 +98,15 @@ async def count_accounts(conn: Conn) -> int:
 async def insert_password_token(
     conn: Conn, account_id: AccountId, token_hash: bytes, expires_at: datetime
 ) -> None:
-    await conn.execute(
-        "INSERT INTO password_tokens (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
-        token_hash,
-        account_id,
-        expires_at,
-    )
+    await tokens.insert_token(conn, "password_tokens", account_id, token_hash, expires_at)
 
 
 async def take_password_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
-    """Consume a token: it works once, and only before it expires."""
-    account_id: int | None = await conn.fetchval(
-        "DELETE FROM password_tokens WHERE token_hash = $1 AND expires_at > $2 "
-        "RETURNING account_id",
-        token_hash,
-        now,
-    )
-    return AccountId(account_id) if account_id is not None else None
+    return await tokens.take_token(conn, "password_tokens", token_hash, now)
 
 
 async def peek_password_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
-    account_id: int | None = await conn.fetchval(
-        "SELECT account_id FROM password_tokens WHERE token_hash = $1 AND expires_at > $2",
-        token_hash,
-        now,
-    )
-    return AccountId(account_id) if account_id is not None else None
+    return await tokens.peek_token(conn, "password_tokens", token_hash, now)
 
 
 async def get_signing_key(conn: Conn, account_id: int) -> tuple[str, str] | None:

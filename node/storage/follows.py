@@ -110,35 +110,32 @@ async def local_followers_of_remote(conn: Conn, remote_id: int) -> list[int]:
 async def list_followers_uris(
     conn: Conn, account_id: int, limit: int, offset: int
 ) -> tuple[int, list[str]]:
-    """(total, page of follower actor ids) for the followers collection, remote ones only; local
-    followers are listed by the caller, which knows how to build their ids."""
-    total: int = await conn.fetchval(
-        "SELECT count(*) FROM follows WHERE followee_account = $1 AND state = 'accepted'",
-        account_id,
-    )
-    rows = await conn.fetch(
-        """SELECT r.uri, a.username FROM follows f
-           LEFT JOIN remote_actors r ON r.id = f.follower_remote
-           LEFT JOIN accounts a ON a.id = f.follower_account
-           WHERE f.followee_account = $1 AND f.state = 'accepted'
-           ORDER BY f.id DESC LIMIT $2 OFFSET $3""",
-        account_id, limit, offset,
-    )  # fmt: skip
-    return total, [row["uri"] or f"local:{row['username']}" for row in rows]
+    """(total, page) of an account's accepted followers: remote actor ids, and `local:NAME`
+    for followers on this node (the caller builds their ids)."""
+    return await _list_side(conn, account_id, limit, offset, followers=True)
 
 
 async def list_following_uris(
     conn: Conn, account_id: int, limit: int, offset: int
 ) -> tuple[int, list[str]]:
+    """The same for whom the account follows."""
+    return await _list_side(conn, account_id, limit, offset, followers=False)
+
+
+async def _list_side(
+    conn: Conn, account_id: int, limit: int, offset: int, *, followers: bool
+) -> tuple[int, list[str]]:
+    # `mine` is the account's side of the follow, `other` the side listed.
+    mine, other = ("followee", "follower") if followers else ("follower", "followee")
     total: int = await conn.fetchval(
-        "SELECT count(*) FROM follows WHERE follower_account = $1 AND state = 'accepted'",
+        f"SELECT count(*) FROM follows WHERE {mine}_account = $1 AND state = 'accepted'",
         account_id,
     )
     rows = await conn.fetch(
-        """SELECT r.uri, a.username FROM follows f
-           LEFT JOIN remote_actors r ON r.id = f.followee_remote
-           LEFT JOIN accounts a ON a.id = f.followee_account
-           WHERE f.follower_account = $1 AND f.state = 'accepted'
+        f"""SELECT r.uri, a.username FROM follows f
+           LEFT JOIN remote_actors r ON r.id = f.{other}_remote
+           LEFT JOIN accounts a ON a.id = f.{other}_account
+           WHERE f.{mine}_account = $1 AND f.state = 'accepted'
            ORDER BY f.id DESC LIMIT $2 OFFSET $3""",
         account_id, limit, offset,
     )  # fmt: skip

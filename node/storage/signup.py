@@ -10,6 +10,7 @@ import asyncpg
 
 from node.domain.accounts import AccountId
 from node.domain.signup import Activation, InviteState, RateLimit, SignUpMode, SignUpPolicy
+from node.storage import tokens
 from node.storage.pool import Conn
 
 
@@ -120,34 +121,15 @@ async def mark_email_verified(conn: Conn, account_id: AccountId) -> None:
 async def insert_verification_token(
     conn: Conn, account_id: AccountId, token_hash: bytes, expires_at: datetime
 ) -> None:
-    await conn.execute(
-        "INSERT INTO email_verification_tokens (token_hash, account_id, expires_at) "
-        "VALUES ($1, $2, $3)",
-        token_hash,
-        account_id,
-        expires_at,
-    )
+    await tokens.insert_token(conn, "email_verification_tokens", account_id, token_hash, expires_at)
 
 
 async def peek_verification_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
-    value: int | None = await conn.fetchval(
-        "SELECT account_id FROM email_verification_tokens "
-        "WHERE token_hash = $1 AND expires_at > $2",
-        token_hash,
-        now,
-    )
-    return AccountId(value) if value is not None else None
+    return await tokens.peek_token(conn, "email_verification_tokens", token_hash, now)
 
 
 async def take_verification_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
-    """Consume a link: it works once, and only before it expires."""
-    value: int | None = await conn.fetchval(
-        "DELETE FROM email_verification_tokens WHERE token_hash = $1 AND expires_at > $2 "
-        "RETURNING account_id",
-        token_hash,
-        now,
-    )
-    return AccountId(value) if value is not None else None
+    return await tokens.take_token(conn, "email_verification_tokens", token_hash, now)
 
 
 _PENDING_COLUMNS = "id, username, email, created_at, email_verified_at"
