@@ -1,4 +1,5 @@
-"""Accounts: who am I, look someone up, their posts, relationships, follow and unfollow."""
+"""Accounts: who am I, look someone up or search, their posts (and pins), relationships,
+follow and unfollow."""
 
 from __future__ import annotations
 
@@ -6,17 +7,27 @@ from aiohttp import web
 
 from node import keys
 from node.api import auth, responses
+from node.api.credentials import credential_account
 from node.api.errors import ApiError, not_found
 from node.api.ids import parse_account_id
 from node.api.pagination import link_header, page_request, window
 from node.api.params import Params
 from node.api.present import Person, Presenter, find_person
-from node.api.serializers import credential_account_to_api, relationship_to_api
+from node.api.relationships import follow_target, pair, person_of, relationship
 from node.domain.accounts import Account
 from node.domain.errors import NotFound
 from node.domain.text import normalise_tag
-from node.services import accounts, directory, follow_requests, follows, media, profiles, timelines
-from node.services.search import RemoteActor
+from node.services import (
+    accounts,
+    directory,
+    filters,
+    follows,
+    media,
+    reaction_lists,
+    search,
+    timelines,
+)
+from node.services.search import AccountHit, RemoteActor
 from node.services.timelines import PostView
 
 routes = web.RouteTableDef()
@@ -25,14 +36,7 @@ routes = web.RouteTableDef()
 @routes.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials(request: web.Request) -> web.Response:
     account = auth.user(request, "read:accounts", "profile")
-    ctx = request.app[keys.NODE]
-    view = await profiles.profile_view(ctx, account)
-    stats = await profiles.account_stats(ctx, account.id)
-    profile = await profiles.get_profile(ctx, account)
-    waiting = await follow_requests.pending_requests(ctx, account)
-    return responses.json(
-        credential_account_to_api(ctx.urls, account, view, stats, profile, len(waiting))
-    )
+    return responses.json(await credential_account(request.app[keys.NODE], account))
 
 
 @routes.get("/api/v1/accounts/lookup")
@@ -74,42 +78,81 @@ async def relationships(request: web.Request) -> web.Response:
             person = await find_person(ctx, ref)
         except ApiError:
             continue
-        found.append(await _relationship(request, account, person, api_id))
+        found.append(await relationship(request, account, person, api_id))
     return responses.json(found)
+
+
+@routes.get("/api/v1/accounts/search")
+async def search_accounts(request: web.Request) -> web.Response:
+    """People by name, handle or profile URL: services.search, as `GET /api/v2/search` with
+    `type=accounts` (registered before `/accounts/{id}`, which would take "search" as an id)."""
+    viewer = auth.viewer(request, "read:accounts")
+    ctx = request.app[keys.NODE]
+    query = Params({}, request.query)
+    text = query.text("q", search.MAX_QUERY) or ""
+    limit = min(max(query.integer("limit", high=10**6) or 40, 1), 80)
+    offset = query.integer("offset", high=10**6) or 0
+    if not text.strip():
+        return responses.json([])
+    found = await search.search(ctx, viewer, text)
+    people: list[Person] = [found.remote] if found.remote is not None else []
+    for hit in found.people:
+        person = await _hit_person(request, hit)
+        if person is not None and person not in people:
+            people.append(person)
+    if viewer is not None and query.flag("following"):
+        people = [p for p in people if (await pair(request, viewer, p))[0]]
+    presenter = Presenter(ctx, viewer)
+    return responses.json([await presenter.account(p) for p in people[offset : offset + limit]])
+
+
+async def _hit_person(request: web.Request, hit: AccountHit) -> Person | None:
+    if hit.host is None:
+        return await _local_by_name(request, hit.username)
+    return await directory.cached_actor_by_uri(request.app[keys.NODE], hit.uri) if hit.uri else None
 
 
 @routes.get("/api/v1/accounts/{id}")
 async def get_account(request: web.Request) -> web.Response:
     viewer = auth.viewer(request, "read:accounts")
-    person = await _person(request)
+    person = await person_of(request)
     return responses.json(await Presenter(request.app[keys.NODE], viewer).account(person))
 
 
 @routes.get("/api/v1/accounts/{id}/statuses")
 async def account_statuses(request: web.Request) -> web.Response:
-    """A local person's posts the viewer may see (the same query as their profile page). For
-    someone elsewhere, and for `pinned=true`, an empty list for now (docs/api.md)."""
+    """A local person's posts the viewer may see (the same query as their profile page), or with
+    `pinned=true` their pinned posts. For someone elsewhere, an empty list (docs/api.md)."""
     viewer = auth.viewer(request, "read:statuses")
     ctx = request.app[keys.NODE]
-    person = await _person(request)
+    person = await person_of(request)
     query = Params({}, request.query)
-    if isinstance(person, RemoteActor) or query.flag("pinned"):
+    if isinstance(person, RemoteActor):
         return responses.json([])
     page = page_request(request)
+    if query.flag("pinned"):
+        # All pins come on the first page (there are a handful at most), so no Link goes out.
+        shown = [] if page.max_id else await reaction_lists.pinned(ctx, viewer, person)
+        shown = await _only(request, query, shown[: page.limit])
+        return responses.json(await Presenter(ctx, viewer).statuses(shown))
     exclude_replies = bool(query.flag("exclude_replies"))
 
     async def fetch(max_id: int | None) -> list[PostView]:
         _, posts = await timelines.profile(ctx, viewer, person.username, max_id)
         return posts
 
-    posts = await window(
-        fetch, lambda p: p.id, page, service_page=timelines.PAGE,
-        keep=(lambda p: p.in_reply_to_id is None and p.in_reply_to_uri is None)
-        if exclude_replies else None,
-    )  # fmt: skip
+    shown_filters = await filters.active(ctx, viewer, "account")
+
+    def keep(post: PostView) -> bool:
+        if exclude_replies and (post.in_reply_to_id or post.in_reply_to_uri):
+            return False
+        return not shown_filters.hides(post)
+
+    posts = await window(fetch, lambda p: p.id, page, service_page=timelines.PAGE, keep=keep)
     links = link_header(request, [p.id for p in posts])
     posts = await _only(request, query, posts)
-    return responses.json(await Presenter(ctx, viewer).statuses(posts), headers=links)
+    presenter = Presenter(ctx, viewer, shown_filters)
+    return responses.json(await presenter.statuses(posts), headers=links)
 
 
 async def _only(request: web.Request, query: Params, posts: list[PostView]) -> list[PostView]:
@@ -129,43 +172,16 @@ async def _only(request: web.Request, query: Params, posts: list[PostView]) -> l
 @routes.post("/api/v1/accounts/{id}/follow")
 async def follow(request: web.Request) -> web.Response:
     account = auth.user(request, "write:follows")
-    person = await _person(request)
-    await follows.follow(request.app[keys.NODE], account, _target(request, person))
-    return responses.json(await _relationship(request, account, person, request.match_info["id"]))
+    person = await person_of(request)
+    await follows.follow(request.app[keys.NODE], account, follow_target(request, person))
+    return responses.json(await relationship(request, account, person, request.match_info["id"]))
 
 
 @routes.post("/api/v1/accounts/{id}/unfollow")
 async def unfollow(request: web.Request) -> web.Response:
     account = auth.user(request, "write:follows")
-    person = await _person(request)
-    following, requested, _ = await _pair(request, account, person)
+    person = await person_of(request)
+    following, requested, _ = await pair(request, account, person)
     if following or requested:
-        await follows.unfollow(request.app[keys.NODE], account, _target(request, person))
-    return responses.json(await _relationship(request, account, person, request.match_info["id"]))
-
-
-async def _person(request: web.Request) -> Person:
-    return await find_person(request.app[keys.NODE], parse_account_id(request.match_info["id"]))
-
-
-def _target(request: web.Request, person: Person) -> str:
-    """What services.follows takes: our actor URL for someone here, theirs for someone else."""
-    if isinstance(person, RemoteActor):
-        return person.uri
-    return request.app[keys.NODE].urls.actor(person.username)
-
-
-async def _pair(request: web.Request, account: Account, person: Person) -> tuple[bool, bool, bool]:
-    ctx = request.app[keys.NODE]
-    if isinstance(person, RemoteActor):
-        return await follows.relationship(ctx, account, remote=person)
-    return await follows.relationship(ctx, account, local=person)
-
-
-async def _relationship(
-    request: web.Request, account: Account, person: Person, api_id: str
-) -> dict[str, object]:
-    following, requested, followed_by = await _pair(request, account, person)
-    return relationship_to_api(
-        api_id, following=following, requested=requested, followed_by=followed_by
-    )
+        await follows.unfollow(request.app[keys.NODE], account, follow_target(request, person))
+    return responses.json(await relationship(request, account, person, request.match_info["id"]))

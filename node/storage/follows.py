@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from node.storage.keyset import Cursor, keyset, newest_first
 from node.storage.pool import Conn
 
 _COLUMNS = """id, follower_account, follower_remote, followee_account, followee_remote, state,
@@ -194,3 +195,28 @@ async def delete_local_follow(conn: Conn, follower: int, followee: int) -> None:
         "DELETE FROM follows WHERE follower_account = $1 AND followee_account = $2",
         follower, followee,
     )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FollowSide:
+    """One follow seen from an account's list: the follow's id and the person on the other side
+    (a local account or a remote actor)."""
+
+    follow_id: int
+    account_id: int | None
+    remote_id: int | None
+
+
+async def follows_page(
+    conn: Conn, account_id: int, cursor: Cursor, *, followers: bool
+) -> list[FollowSide]:
+    """A page of an account's accepted followers (or of whom it follows), latest follow first."""
+    mine, other = ("followee", "follower") if followers else ("follower", "followee")
+    tail, args = keyset(cursor, "id", 2)
+    rows = await conn.fetch(
+        f"""SELECT id, {other}_account AS account_id, {other}_remote AS remote_id FROM follows
+            WHERE {mine}_account = $1 AND state = 'accepted' {tail}""",
+        account_id, *args,
+    )  # fmt: skip
+    found = [FollowSide(row["id"], row["account_id"], row["remote_id"]) for row in rows]
+    return newest_first(cursor, found)
