@@ -18,7 +18,7 @@ from node.api.pagination import link_header, page_request, window
 from node.api.params import Params
 from node.api.present import Notice, Presenter
 from node.api.serializers import NOTIFICATION_TYPES
-from node.services import notifications
+from node.services import filters, notifications
 
 routes = web.RouteTableDef()
 
@@ -46,7 +46,8 @@ async def list_notifications(request: web.Request) -> web.Response:
     # A reply that mentions you is one Mastodon notification; here it is two rows (both are
     # written together, so both are on the same page).
     mentioned = {n.post_id for n in found if n.kind == "mention"}
-    presenter = Presenter(ctx, account)
+    # `hide` filters in the notifications context leave out notifications about their posts.
+    presenter = Presenter(ctx, account, await filters.active(ctx, account, "notifications"))
     shown = []
     for item in found:
         if item.kind == "reply" and item.post_id in mentioned:
@@ -69,7 +70,8 @@ async def get_notification(request: web.Request) -> web.Response:
     item = found[0] if found and found[0].id == wanted else None
     entity = None
     if item is not None:
-        entity = await Presenter(ctx, account).notification(item)
+        shown_filters = await filters.active(ctx, account, "notifications")
+        entity = await Presenter(ctx, account, shown_filters).notification(item)
     if entity is None:
         raise not_found()
     return responses.json(entity)

@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from node.api import serializers
+from node.api import safety_entities, serializers
 from node.api.errors import not_found
 from node.api.ids import AccountRef, local_account_id, remote_account_id
 from node.api.serializers import JSON
 from node.domain.accounts import Account, AccountId
 from node.domain.errors import NotFound
-from node.services import accounts, directory, media, polls, profiles, timelines
+from node.services import accounts, blocks, directory, media, polls, profiles, timelines
 from node.services.context import NodeContext
+from node.services.filters import ActiveFilters
 from node.services.search import RemoteActor
 from node.services.timelines import PostView
 
@@ -53,9 +54,16 @@ class Notice(Protocol):
 
 
 class Presenter:
-    def __init__(self, ctx: NodeContext, viewer: Account | None) -> None:
+    """`filters`: the viewer's filters for the context being shown (home, public, thread,
+    account, notifications): matching `warn` filters fill each Status's `filtered`, and a
+    notification whose post a `hide` filter matches is left out."""
+
+    def __init__(
+        self, ctx: NodeContext, viewer: Account | None, filters: ActiveFilters | None = None
+    ) -> None:
         self.ctx = ctx
         self.viewer = viewer
+        self.filters = filters
         self._local: dict[int, JSON] = {}
         self._remote: dict[int, JSON] = {}
 
@@ -111,6 +119,10 @@ class Presenter:
                 if poll else None,
                 in_reply_to_account_id=parents.get(post.in_reply_to_id or 0),
             ))  # fmt: skip
+        if self.filters is not None:
+            for post, entity in zip(posts, shown, strict=True):
+                entity["filtered"] = [safety_entities.filter_result_to_api(match)
+                                      for match in self.filters.warnings(post)]  # fmt: skip
         return shown
 
     async def _author(self, post: PostView) -> JSON:
@@ -153,7 +165,7 @@ class Presenter:
         status = None
         if notice.post_id is not None:
             posts = await timelines.visible_posts(self.ctx, self.viewer, [notice.post_id])
-            if not posts:
+            if not posts or (self.filters is not None and self.filters.hides(posts[0])):
                 return None
             status = await self.status(posts[0])
             if sender is None:  # a poll that ended: Mastodon names the poll's author
@@ -182,6 +194,20 @@ def author_id(post: PostView) -> str:
     if post.author_account is not None:
         return local_account_id(post.author_account)
     return remote_account_id(post.author_remote or 0)
+
+
+async def safety_fields(ctx: NodeContext, account: Account, person: Person) -> JSON:
+    """The Relationship's block and mute fields between `account` and `person`."""
+    if isinstance(person, RemoteActor):
+        flags = await blocks.safety(ctx, account, remote=person)
+    else:
+        flags = await blocks.safety(ctx, account, local=person)
+    return {
+        "blocking": flags.blocking,
+        "blocked_by": flags.blocked_by,
+        "muting": flags.muting,
+        "muting_notifications": flags.muting_notifications,
+    }
 
 
 async def find_person(ctx: NodeContext, ref: AccountRef | None) -> Person:

@@ -20,7 +20,7 @@ from node.api.params import Params
 from node.api.present import Presenter
 from node.api.serializers import VISIBILITY_FROM_API
 from node.domain.accounts import Account
-from node.services import oauth, posts, reactions, timelines
+from node.services import filters, oauth, posts, reactions, timelines
 from node.services.context import NodeContext
 from node.services.polls import PollDraft
 from node.services.timelines import PostView
@@ -140,10 +140,14 @@ async def context(request: web.Request) -> web.Response:
         raise not_found()
     focus, thread = await timelines.thread(ctx, viewer, post_id)
     ancestors, descendants = _split_thread(focus, thread)
-    presenter = Presenter(ctx, viewer)
+    # Split first, so a reply hidden by a filter still links the posts around it.
+    shown_filters = await filters.active(ctx, viewer, "thread")
+    presenter = Presenter(ctx, viewer, shown_filters)
     return responses.json({
-        "ancestors": await presenter.statuses(ancestors),
-        "descendants": await presenter.statuses(descendants),
+        "ancestors": await presenter.statuses(
+            [p for p in ancestors if not shown_filters.hides(p)]),
+        "descendants": await presenter.statuses(
+            [p for p in descendants if not shown_filters.hides(p)]),
     })  # fmt: skip
 
 

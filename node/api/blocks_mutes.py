@@ -1,0 +1,125 @@
+"""Blocks and mutes: the lists of them, block and unblock, mute and unmute. Each change answers
+with the Relationship, as Mastodon does; the rules live in services.blocks and services.mutes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from aiohttp import web
+
+from node import keys
+from node.api import auth, responses
+from node.api.pagination import link_header, page_request, window
+from node.api.params import Params
+from node.api.present import Person, Presenter
+from node.api.relationships import person_of, relationship
+from node.api.serializers import JSON
+from node.domain.accounts import Account
+from node.services import blocks, mutes
+from node.services.search import RemoteActor
+
+routes = web.RouteTableDef()
+
+MAX_MUTE_SECONDS = 10 * 365 * 24 * 3600
+
+
+def sides(person: Person) -> tuple[Account | None, RemoteActor | None]:
+    """A person as the services take one: (someone here, someone elsewhere)."""
+    if isinstance(person, RemoteActor):
+        return None, person
+    return person, None
+
+
+async def _accounts(
+    presenter: Presenter, people: Sequence[tuple[int | None, int | None]]
+) -> list[JSON | None]:
+    shown = []
+    for account_id, remote_id in people:
+        if account_id is not None:
+            shown.append(await presenter.local_account(account_id))
+        else:
+            shown.append(await presenter.remote_account(remote_id or 0))
+    return shown
+
+
+@routes.get("/api/v1/blocks")
+async def list_blocks(request: web.Request) -> web.Response:
+    account = auth.user(request, "read:blocks")
+    ctx = request.app[keys.NODE]
+
+    async def fetch(max_id: int | None) -> list[blocks.Block]:
+        return await blocks.list_blocks(ctx, account, max_id)
+
+    page = page_request(request, default=40, maximum=80)
+    found = await window(fetch, lambda b: b.id, page, service_page=blocks.PAGE)
+    links = link_header(request, [b.id for b in found])
+    shown = await _accounts(
+        Presenter(ctx, account), [(b.blocked_account, b.blocked_remote) for b in found]
+    )
+    return responses.json([a for a in shown if a is not None], headers=links)
+
+
+@routes.post("/api/v1/accounts/{id}/block")
+async def block(request: web.Request) -> web.Response:
+    account = auth.user(request, "write:blocks")
+    person = await person_of(request)
+    local, remote = sides(person)
+    await blocks.block(request.app[keys.NODE], account, local=local, remote=remote)
+    return responses.json(await relationship(request, account, person, request.match_info["id"]))
+
+
+@routes.post("/api/v1/accounts/{id}/unblock")
+async def unblock(request: web.Request) -> web.Response:
+    account = auth.user(request, "write:blocks")
+    person = await person_of(request)
+    local, remote = sides(person)
+    await blocks.unblock(request.app[keys.NODE], account, local=local, remote=remote)
+    return responses.json(await relationship(request, account, person, request.match_info["id"]))
+
+
+@routes.get("/api/v1/mutes")
+async def list_mutes(request: web.Request) -> web.Response:
+    account = auth.user(request, "read:mutes")
+    ctx = request.app[keys.NODE]
+
+    async def fetch(max_id: int | None) -> list[mutes.Mute]:
+        return await mutes.list_mutes(ctx, account, max_id)
+
+    page = page_request(request, default=40, maximum=80)
+    found = await window(fetch, lambda m: m.id, page, service_page=mutes.PAGE)
+    links = link_header(request, [m.id for m in found])
+    shown = await _accounts(
+        Presenter(ctx, account), [(m.muted_account, m.muted_remote) for m in found]
+    )
+    return responses.json(
+        [entity | {"mute_expires_at": responses.timestamp(m.expires_at)}
+         for m, entity in zip(found, shown, strict=True) if entity is not None],
+        headers=links,
+    )  # fmt: skip
+
+
+@routes.post("/api/v1/accounts/{id}/mute")
+async def mute(request: web.Request) -> web.Response:
+    """`notifications` (default true): their notifications go too; `duration` in seconds
+    (0 or absent: until unmuted)."""
+    account = auth.user(request, "write:mutes")
+    person = await person_of(request)
+    params = await Params.read(request)
+    seconds = params.integer("duration", high=MAX_MUTE_SECONDS) or 0
+    local, remote = sides(person)
+    await mutes.mute(
+        request.app[keys.NODE], account, local=local, remote=remote,
+        notifications=params.flag("notifications") is not False,
+        duration=timedelta(seconds=seconds) if seconds else None,
+    )  # fmt: skip
+    return responses.json(await relationship(request, account, person, request.match_info["id"]))
+
+
+@routes.post("/api/v1/accounts/{id}/unmute")
+async def unmute(request: web.Request) -> web.Response:
+    account = auth.user(request, "write:mutes")
+    person = await person_of(request)
+    local, remote = sides(person)
+    await mutes.unmute(request.app[keys.NODE], account, local=local, remote=remote)
+    return responses.json(await relationship(request, account, person, request.match_info["id"]))

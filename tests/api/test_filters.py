@@ -1,0 +1,286 @@
+"""Filters (v2) through the client API: managing them, and what they do to timelines,
+threads and notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from tests.api.helpers import Client, bearer, make_user, password_token
+
+
+async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
+async def _post(client: Client, token: str, text: str, **fields: Any) -> str:
+    body = await _json(
+        await client.post(
+            "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
+        )
+    )
+    return str(body["id"])
+
+
+async def _home(client: Client, token: str) -> dict[str, dict[str, Any]]:
+    found = await _json(await client.get("/api/v1/timelines/home", headers=bearer(token)))
+    return {s["id"]: s for s in found}
+
+
+async def test_create_read_update_and_delete_a_filter(client: Client) -> None:
+    await make_user(client, "ana")
+    await make_user(client, "ben")
+    ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
+    made = await _json(
+        await client.post(
+            "/api/v2/filters",
+            json={
+                "title": "Spoilers",
+                "context": ["home", "public"],
+                "filter_action": "warn",
+                "expires_in": 3600,
+                "keywords_attributes": [
+                    {"keyword": "finale", "whole_word": True},
+                    {"keyword": "ending", "whole_word": False},
+                ],
+            },
+            headers=bearer(ana),
+        )
+    )
+    assert made["title"] == "Spoilers" and made["context"] == ["home", "public"]
+    assert made["filter_action"] == "warn" and made["expires_at"] is not None
+    assert [(k["keyword"], k["whole_word"]) for k in made["keywords"]] == [
+        ("finale", True),
+        ("ending", False),
+    ]
+    assert made["statuses"] == []
+
+    # Rails-style form fields, as Mastodon's own documentation sends them.
+    form = await _json(
+        await client.post(
+            "/api/v2/filters",
+            data=[
+                ("title", "Exams"),
+                ("context[]", "thread"),
+                ("filter_action", "hide"),
+                ("keywords_attributes[][keyword]", "answers"),
+                ("keywords_attributes[][whole_word]", "false"),
+                ("keywords_attributes[][keyword]", "mark scheme"),
+            ],
+            headers=bearer(ana),
+        )
+    )
+    assert [(k["keyword"], k["whole_word"]) for k in form["keywords"]] == [
+        ("answers", False),
+        ("mark scheme", True),
+    ]
+
+    path = f"/api/v2/filters/{made['id']}"
+    finale = next(k for k in made["keywords"] if k["keyword"] == "finale")
+    ending = next(k for k in made["keywords"] if k["keyword"] == "ending")
+    updated = await _json(
+        await client.put(
+            path,
+            json={
+                "filter_action": "hide",
+                "expires_in": "",
+                "keywords_attributes": [
+                    {"id": finale["id"], "_destroy": True},
+                    {"id": ending["id"], "keyword": "end"},
+                    {"keyword": "season"},
+                ],
+            },
+            headers=bearer(ana),
+        )
+    )
+    assert updated["filter_action"] == "hide" and updated["expires_at"] is None
+    assert updated["title"] == "Spoilers", "what is not sent stays"
+    assert [(k["keyword"], k["whole_word"]) for k in updated["keywords"]] == [
+        ("end", False),
+        ("season", True),
+    ]
+    assert [
+        f["id"] for f in await _json(await client.get("/api/v2/filters", headers=bearer(ana)))
+    ] == [made["id"], form["id"]]
+
+    for method in ("GET", "PUT", "DELETE"):
+        response = await client.request(method, path, json={"title": "x"}, headers=bearer(ben))
+        assert response.status == 404, method
+    unknown_keyword = await client.put(
+        path, json={"keywords_attributes": [{"id": "999999", "keyword": "x"}]}, headers=bearer(ana)
+    )
+    assert unknown_keyword.status == 404
+    for bad in (
+        {"title": "No context"},
+        {"context": ["home"]},
+        {"title": "x", "context": ["everywhere"]},
+        {"title": "x", "context": ["home"], "filter_action": "explode"},
+        {"title": "x", "context": ["home"], "keywords_attributes": [{"keyword": " "}]},
+    ):
+        assert (await client.post("/api/v2/filters", json=bad, headers=bearer(ana))).status == 422
+
+    assert await _json(await client.delete(path, headers=bearer(ana))) == {}
+    assert (await client.get(path, headers=bearer(ana))).status == 404
+    reader = await password_token(client, "ana", scopes="read")
+    assert (
+        await client.post(
+            "/api/v2/filters", json={"title": "x", "context": ["home"]}, headers=bearer(reader)
+        )
+    ).status == 403
+    assert (await client.get("/api/v2/filters", headers=bearer(reader))).status == 200
+
+
+async def test_warn_marks_and_hide_removes_in_the_filters_contexts(client: Client) -> None:
+    await make_user(client, "ana")
+    ben_account = await make_user(client, "ben")
+    ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
+    await _json(await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana)))
+    warned = await _json(
+        await client.post(
+            "/api/v2/filters",
+            json={
+                "title": "Football",
+                "context": ["home"],
+                "filter_action": "warn",
+                "keywords_attributes": [{"keyword": "match", "whole_word": True}],
+            },
+            headers=bearer(ana),
+        )
+    )
+    await _json(
+        await client.post(
+            "/api/v2/filters",
+            json={
+                "title": "No spoilers",
+                "context": ["home", "thread"],
+                "filter_action": "hide",
+                "keywords_attributes": [{"keyword": "SPOILER", "whole_word": False}],
+            },
+            headers=bearer(ana),
+        )
+    )
+    await _json(
+        await client.post(
+            "/api/v2/filters",
+            json={
+                "title": "Public only",
+                "context": ["public"],
+                "filter_action": "hide",
+                "keywords_attributes": [{"keyword": "lunch"}],
+            },
+            headers=bearer(ana),
+        )
+    )
+
+    match = await _post(client, ben, "The <b>match</b> is at 4 &amp; everyone's welcome")
+    matches = await _post(client, ben, "Rematches and matchmaking do not count")
+    spoiler = await _post(client, ben, "Big spoilers ahead: the hero wins")
+    cw = await _post(client, ben, "Read on", spoiler_text="Spoiler for chapter 9")
+    lunch = await _post(client, ben, "Lunch menu for Friday")
+
+    home = await _home(client, ana)
+    assert spoiler not in home and cw not in home, "hide filters match text and warnings"
+    assert lunch in home and home[lunch]["filtered"] == [], "a public-only filter"
+    assert home[matches]["filtered"] == [], "whole words only"
+    [result] = home[match]["filtered"]
+    assert result["filter"]["id"] == warned["id"] and result["keyword_matches"] == ["match"]
+    assert result["filter"]["filter_action"] == "warn" and result["status_matches"] is None
+    assert set(home) == {match, matches, lunch}
+
+    public = {
+        s["id"]: s
+        for s in await _json(await client.get("/api/v1/timelines/public", headers=bearer(ana)))
+    }
+    assert lunch not in public and spoiler in public
+    assert public[match]["filtered"] == [], "the warn filter is for home only"
+    # Ben's own view is his, not Ana's.
+    assert lunch in {
+        s["id"]
+        for s in await _json(await client.get("/api/v1/timelines/public", headers=bearer(ben)))
+    }
+
+    reply = await _post(client, ben, "spoiler: it was the butler", in_reply_to_id=match)
+    other = await _post(client, ben, "See you at the match", in_reply_to_id=match)
+    context = await _json(
+        await client.get(f"/api/v1/statuses/{match}/context", headers=bearer(ana))
+    )
+    assert [s["id"] for s in context["descendants"]] == [other]
+    assert reply not in {s["id"] for s in context["descendants"]}
+
+    # A notification about a post hidden in the notifications context is left out.
+    await _json(
+        await client.post(
+            "/api/v2/filters",
+            json={
+                "title": "Homework",
+                "context": ["notifications"],
+                "filter_action": "hide",
+                "keywords_attributes": [{"keyword": "homework"}],
+            },
+            headers=bearer(ana),
+        )
+    )
+    await _post(client, ben, "@ana homework is due")
+    await _post(client, ben, "@ana see you tomorrow")
+    notices = await _json(await client.get("/api/v1/notifications", headers=bearer(ana)))
+    mentions = [n["status"]["content"] for n in notices if n["type"] == "mention"]
+    assert len(mentions) == 1 and "see you tomorrow" in mentions[0]
+
+
+async def test_hidden_posts_leave_no_holes_and_your_own_posts_are_never_filtered(
+    client: Client,
+) -> None:
+    await make_user(client, "ana")
+    ben_account = await make_user(client, "ben")
+    ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
+    await _json(await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana)))
+    await _json(
+        await client.post(
+            "/api/v2/filters",
+            json={
+                "title": "Rota",
+                "context": ["home"],
+                "filter_action": "hide",
+                "keywords_attributes": [{"keyword": "rota"}],
+            },
+            headers=bearer(ana),
+        )
+    )
+    kept = [await _post(client, ben, f"Notice {n}") for n in range(12)]
+    for n in range(25):
+        await _post(client, ben, f"Rota change {n}")
+    own = await _post(client, ana, "My own rota")
+
+    page = await _json(
+        await client.get("/api/v1/timelines/home", params={"limit": "10"}, headers=bearer(ana))
+    )
+    assert [s["id"] for s in page] == [own, *reversed(kept)][:10]
+    assert page[0]["filtered"] == []
+
+
+async def test_a_filter_for_profiles_applies_to_account_statuses_only(client: Client) -> None:
+    await make_user(client, "ana")
+    ben_account = await make_user(client, "ben")
+    ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
+    await _json(await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana)))
+    await _json(
+        await client.post(
+            "/api/v2/filters",
+            json={
+                "title": "Gym",
+                "context": ["account"],
+                "filter_action": "hide",
+                "keywords_attributes": [{"keyword": "gym"}],
+            },
+            headers=bearer(ana),
+        )
+    )
+    gym = await _post(client, ben, "Gym kit reminder")
+    other = await _post(client, ben, "Library books due")
+    profile = await _json(
+        await client.get(f"/api/v1/accounts/{ben_account.id}/statuses", headers=bearer(ana))
+    )
+    assert [s["id"] for s in profile] == [other]
+    assert gym in await _home(client, ana)

@@ -1,0 +1,232 @@
+"""Lists through the client API: making and changing them, who may be on one, and a list's
+timeline, which keeps the home timeline's visibility rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from node.services import follow_requests
+from tests.api.helpers import Client, bearer, ctx_of, make_user, password_token
+
+
+async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
+async def _post(client: Client, token: str, text: str, **fields: Any) -> str:
+    body = await _json(
+        await client.post(
+            "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
+        )
+    )
+    return str(body["id"])
+
+
+async def _follow(client: Client, token: str, account_id: int) -> dict[str, Any]:
+    result: dict[str, Any] = await _json(
+        await client.post(f"/api/v1/accounts/{account_id}/follow", headers=bearer(token))
+    )
+    return result
+
+
+async def test_list_crud_and_someone_elses_list_is_not_found(client: Client) -> None:
+    await make_user(client, "ana")
+    await make_user(client, "ben")
+    ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
+    made = await _json(
+        await client.post("/api/v1/lists", data={"title": "Science dept"}, headers=bearer(ana))
+    )
+    assert made == {
+        "id": made["id"],
+        "title": "Science dept",
+        "replies_policy": "list",
+        "exclusive": False,
+    }
+    other = await _json(
+        await client.post(
+            "/api/v1/lists",
+            json={"title": "Parents", "replies_policy": "none", "exclusive": True},
+            headers=bearer(ana),
+        )
+    )
+    assert other["replies_policy"] == "none" and other["exclusive"] is True
+
+    path = f"/api/v1/lists/{made['id']}"
+    assert (await _json(await client.get(path, headers=bearer(ana))))["title"] == "Science dept"
+    renamed = await _json(await client.put(path, json={"title": "Science"}, headers=bearer(ana)))
+    assert renamed["title"] == "Science" and renamed["replies_policy"] == "list"
+    listed = await _json(await client.get("/api/v1/lists", headers=bearer(ana)))
+    assert [item["title"] for item in listed] == ["Science", "Parents"]
+
+    # Ben sees none of it: every way in is "not found", never "forbidden".
+    assert await _json(await client.get("/api/v1/lists", headers=bearer(ben))) == []
+    for method, where in (
+        ("GET", path),
+        ("PUT", path),
+        ("DELETE", path),
+        ("GET", f"{path}/accounts"),
+        ("POST", f"{path}/accounts"),
+        ("GET", f"/api/v1/timelines/list/{made['id']}"),
+    ):
+        response = await client.request(
+            method, where, json={"title": "Mine now"}, headers=bearer(ben)
+        )
+        assert response.status == 404, (method, where, response.status)
+
+    blank = await client.post("/api/v1/lists", json={"title": "  "}, headers=bearer(ana))
+    assert blank.status == 422
+    odd = await client.post(
+        "/api/v1/lists", json={"title": "x", "replies_policy": "all"}, headers=bearer(ana)
+    )
+    assert odd.status == 422
+    assert await _json(await client.delete(path, headers=bearer(ana))) == {}
+    assert (await client.get(path, headers=bearer(ana))).status == 404
+
+
+async def test_only_people_you_follow_go_on_a_list(client: Client) -> None:
+    await make_user(client, "ana")
+    ben, cleo = await make_user(client, "ben"), await make_user(client, "cleo")
+    ana = await password_token(client, "ana")
+    made = await _json(
+        await client.post("/api/v1/lists", json={"title": "Staff"}, headers=bearer(ana))
+    )
+    members = f"/api/v1/lists/{made['id']}/accounts"
+    stranger = await client.post(members, json={"account_ids": [str(ben.id)]}, headers=bearer(ana))
+    assert stranger.status == 404, "Mastodon: you must follow them first"
+
+    await _follow(client, ana, ben.id)
+    await _follow(client, ana, cleo.id)
+    added = await client.post(
+        members, data={"account_ids[]": [str(ben.id), str(cleo.id)]}, headers=bearer(ana)
+    )
+    assert await _json(added) == {}
+    twice = await client.post(members, json={"account_ids": [str(ben.id)]}, headers=bearer(ana))
+    assert twice.status == 422
+    shown = await _json(await client.get(members, headers=bearer(ana)))
+    assert {a["username"] for a in shown} == {"ben", "cleo"}
+    everyone = await _json(await client.get(members, params={"limit": "0"}, headers=bearer(ana)))
+    assert len(everyone) == 2
+    first = await client.get(members, params={"limit": "1"}, headers=bearer(ana))
+    assert len(await _json(first)) == 1 and 'rel="next"' in first.headers["Link"]
+
+    holding = await _json(await client.get(f"/api/v1/accounts/{ben.id}/lists", headers=bearer(ana)))
+    assert [item["id"] for item in holding] == [made["id"]]
+
+    removed = await client.delete(
+        members, params={"account_ids[]": str(cleo.id)}, headers=bearer(ana)
+    )
+    assert await _json(removed) == {}
+    # An unfollow takes someone off every list by itself (Mastodon does the same).
+    await _json(await client.post(f"/api/v1/accounts/{ben.id}/unfollow", headers=bearer(ana)))
+    assert await _json(await client.get(members, headers=bearer(ana))) == []
+
+
+async def test_the_list_timeline_shows_members_posts_the_owner_may_see(client: Client) -> None:
+    await make_user(client, "ana")
+    ben, cleo, dan = [await make_user(client, n) for n in ("ben", "cleo", "dan")]
+    ana, ben_t, cleo_t, dan_t = [
+        await password_token(client, n) for n in ("ana", "ben", "cleo", "dan")
+    ]
+    # Cleo approves followers by hand and has not approved Ana: a request, not a follow.
+    await follow_requests.set_locked(ctx_of(client), cleo, True)
+    await _follow(client, ana, ben.id)
+    assert (await _follow(client, ana, cleo.id))["requested"] is True
+    await _follow(client, ana, dan.id)
+    made = await _json(
+        await client.post("/api/v1/lists", json={"title": "Year 5"}, headers=bearer(ana))
+    )
+    await _json(
+        await client.post(
+            f"/api/v1/lists/{made['id']}/accounts",
+            json={"account_ids": [str(ben.id), str(cleo.id)]},
+            headers=bearer(ana),
+        )
+    )
+
+    bens = await _post(client, ben_t, "Ben's class news")
+    bens_private = await _post(client, ben_t, "Ben, followers only", visibility="private")
+    cleos_public = await _post(client, cleo_t, "Cleo's public post")
+    cleos_private = await _post(client, cleo_t, "Cleo, followers only", visibility="private")
+    dans = await _post(client, dan_t, "Dan is not on the list")
+    reply_to_dan = await _post(client, ben_t, "@dan replying to Dan", in_reply_to_id=dans)
+    reply_to_cleo = await _post(
+        client, ben_t, "@cleo replying to Cleo", in_reply_to_id=cleos_public
+    )
+
+    timeline = f"/api/v1/timelines/list/{made['id']}"
+    shown = [s["id"] for s in await _json(await client.get(timeline, headers=bearer(ana)))]
+    assert shown == [reply_to_cleo, cleos_public, bens_private, bens]
+    assert cleos_private not in shown, "Ana may not see Cleo's followers-only post"
+    assert dans not in shown and reply_to_dan not in shown
+
+    await _json(
+        await client.put(
+            f"/api/v1/lists/{made['id']}", json={"replies_policy": "followed"}, headers=bearer(ana)
+        )
+    )
+    shown = [s["id"] for s in await _json(await client.get(timeline, headers=bearer(ana)))]
+    assert reply_to_dan in shown, "Ana follows Dan"
+    await _json(
+        await client.put(
+            f"/api/v1/lists/{made['id']}", json={"replies_policy": "none"}, headers=bearer(ana)
+        )
+    )
+    shown = [s["id"] for s in await _json(await client.get(timeline, headers=bearer(ana)))]
+    assert shown == [cleos_public, bens_private, bens]
+
+    paged = await client.get(timeline, params={"limit": "2"}, headers=bearer(ana))
+    assert [s["id"] for s in await _json(paged)] == [cleos_public, bens_private]
+    assert f"max_id={bens_private}" in paged.headers["Link"]
+
+    reader = await password_token(client, "ana", scopes="read:statuses")
+    assert (await client.get(timeline, headers=bearer(reader))).status == 403
+    assert (await client.get("/api/v1/lists", headers=bearer(reader))).status == 403
+    writer = await password_token(client, "ana", scopes="read:lists")
+    assert (
+        await client.post("/api/v1/lists", json={"title": "x"}, headers=bearer(writer))
+    ).status == 403
+
+
+async def test_an_exclusive_lists_members_leave_the_home_timeline(client: Client) -> None:
+    await make_user(client, "ana")
+    ben, cleo = await make_user(client, "ben"), await make_user(client, "cleo")
+    ana = await password_token(client, "ana")
+    ben_t, cleo_t = await password_token(client, "ben"), await password_token(client, "cleo")
+    await _follow(client, ana, ben.id)
+    await _follow(client, ana, cleo.id)
+    made = await _json(
+        await client.post(
+            "/api/v1/lists", json={"title": "Parents", "exclusive": True}, headers=bearer(ana)
+        )
+    )
+    await _json(
+        await client.post(
+            f"/api/v1/lists/{made['id']}/accounts",
+            json={"account_ids": [str(ben.id)]},
+            headers=bearer(ana),
+        )
+    )
+    bens = await _post(client, ben_t, "Bake sale on Saturday")
+    cleos = await _post(client, cleo_t, "Cleo's news")
+    home = [
+        s["id"]
+        for s in await _json(await client.get("/api/v1/timelines/home", headers=bearer(ana)))
+    ]
+    assert cleos in home and bens not in home
+    listed = await _json(
+        await client.get(f"/api/v1/timelines/list/{made['id']}", headers=bearer(ana))
+    )
+    assert [s["id"] for s in listed] == [bens]
+    await _json(
+        await client.put(
+            f"/api/v1/lists/{made['id']}", json={"exclusive": False}, headers=bearer(ana)
+        )
+    )
+    home = [
+        s["id"]
+        for s in await _json(await client.get("/api/v1/timelines/home", headers=bearer(ana)))
+    ]
+    assert bens in home
