@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from node import keys
 from node.api.routes import api_edge, setup_api_routes
+from node.api.streaming import setup_streaming
 from node.domain.errors import ConfigurationMissing
 from node.fedi.routes import setup_fedi_routes
 from node.metrics import PoolCollector, http_metrics
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_routes(app)
     setup_api_routes(app)
     app.cleanup_ctx.append(_database)
+    setup_streaming(app)  # after the database: the streaming hub uses the pool
     return app
 
 

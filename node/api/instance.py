@@ -70,7 +70,8 @@ async def _registrations(request: web.Request) -> tuple[bool, bool]:
 
 
 def _streaming(request: web.Request) -> str:
-    # No streaming yet (docs/api.md); clients need the field and get a 404 if they try.
+    # Streaming is served by every web process on this host (node/api/streaming.py), over
+    # ws:// or wss:// as the public URL is http or https; masto.js needs the ws(s) URL here.
     base = request.app[keys.SETTINGS].public_url
     return "wss://" + base[len("https://") :] if base.startswith("https://") else "ws://" + (
         base[len("http://") :]

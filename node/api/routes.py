@@ -5,16 +5,28 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.api import (
+    account_lists,
     accounts,
     apps,
+    blocks_mutes,
     consent,
+    conversations,
+    credentials,
+    filters,
+    follow_requests,
     images,
     instance,
+    lists,
+    markers,
     media,
     notifications,
     polls,
+    post_lists,
+    reports,
     search,
+    status_edits,
     statuses,
+    streaming,
     timelines,
 )
 from node.api.middlewares import api_edge
@@ -34,6 +46,18 @@ _TOKEN_TABLES: tuple[web.RouteTableDef, ...] = (
     polls.routes,
     search.routes,
     media.routes,
+    credentials.routes,
+    account_lists.routes,
+    follow_requests.routes,
+    post_lists.routes,
+    status_edits.routes,
+    markers.routes,
+    streaming.routes,
+    blocks_mutes.routes,
+    reports.routes,
+    lists.routes,
+    filters.routes,
+    conversations.routes,
 )
 
 
