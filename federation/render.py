@@ -150,6 +150,8 @@ def _add_group_terms(out: dict[str, Any], doc: ActorDoc) -> None:
         out["moderators"] = doc.moderators
     out["postingRestrictedToMods"] = doc.posting_restricted_to_mods
     out["sensitive"] = doc.sensitive
+    if doc.members_only:
+        out["membersOnly"] = True
 
 
 def _activity(meta: ActivityDoc, kind: str, obj: Any, **extra: Any) -> dict[str, Any]:

@@ -54,6 +54,7 @@ class ActorDoc:
     # Groups only (Lemmy, FEP-1b12): the moderators collection and posting restriction.
     moderators: str | None = None
     posting_restricted_to_mods: bool = False
+    members_only: bool = False
     sensitive: bool = False
 
     @property

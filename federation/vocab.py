@@ -66,6 +66,8 @@ EXTENSION_TERMS: Final[Mapping[str, Any]] = {
     "mz": "https://joinmobilizon.org/ns#",
     "timezone": "mz:timezone",
     "joinMode": "mz:joinMode",
+    # Ours: a group whose content is for its members only (FEDERATION.md "Groups").
+    "membersOnly": "urn:commonroom:ns#membersOnly",
 }
 
 

@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--data-dir")
     _user_commands(commands)
     _invite_commands(commands)
+    _group_commands(commands)
     db = commands.add_parser("db", help="database helpers").add_subparsers(
         dest="db_command", required=True, metavar="SUBCOMMAND"
     )
@@ -69,6 +70,23 @@ def _invite_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     create = invite.add_parser("create", help="create an invitation code")
     create.add_argument("--uses", type=int, help="how many sign-ups it allows (default: any)")
     create.add_argument("--expires", type=float, metavar="DAYS", help="days until it expires")
+    create.add_argument("--data-dir")
+    create.add_argument("--public-url")
+
+
+def _group_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("group", help="manage groups").add_subparsers(
+        dest="group_command", required=True, metavar="SUBCOMMAND"
+    )
+    create = group.add_parser("create", help="create a discussion group")
+    create.add_argument("slug", help="the group's handle (letters, digits, underscores)")
+    create.add_argument("--owner", required=True, metavar="USERNAME")
+    create.add_argument("--name", help="display name (default: the slug)")
+    create.add_argument("--description", default="")
+    create.add_argument("--members-only", action="store_true", help="content for members only")
+    create.add_argument("--join", default="open", choices=["open", "approval", "invite"])
+    create.add_argument("--subjects", default="", help="comma-separated, e.g. 'Maths, Science'")
+    create.add_argument("--grades", default="", help="comma-separated, e.g. '7, 8'")
     create.add_argument("--data-dir")
     create.add_argument("--public-url")
 

@@ -11,12 +11,14 @@ import sys
 
 from node.domain.accounts import parse_role
 from node.domain.errors import DomainError
+from node.domain.groups import GroupSettings, parse_tags
 from node.errors import ConfigError
 from node.runtime import apply_migrations, check_port_free, database_for, embedded_dsn
 from node.serve import serve
-from node.services import accounts, invites
+from node.services import accounts, groups, invites
 from node.services.db import Database
 from node.services.mail import parse_smtp_url
+from node.services.urls import Urls
 from node.settings import Settings, ensure_data_dir
 
 
@@ -125,6 +127,8 @@ async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "user":
             return await _create_user(db, args, settings)
+        if args.command == "group":
+            return await _create_group(db, args, settings)
         return await _create_invite(db, args, settings)
     except DomainError as error:
         raise ConfigError(str(error)) from None
@@ -154,6 +158,24 @@ async def _create_invite(db: Database, args: argparse.Namespace, settings: Setti
     )
     print(f"invite code: {invite.code} ({uses}, {expires})")
     print(f"sign-up link: {settings.public_url}/sign-up?invite={invite.code}")
+    return 0
+
+
+async def _create_group(db: Database, args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.provision_group(
+        db, Urls(settings.public_url), args.owner, args.slug,
+        GroupSettings(
+            name=args.name or args.slug, description=args.description, join_policy=args.join,
+            members_only=args.members_only, subjects=parse_tags(args.subjects),
+            grades=parse_tags(args.grades),
+        ),
+    )  # fmt: skip
+    kind = "members-only" if group.members_only else "public"
+    print(
+        f"created group {group.handle} ({kind}, {group.join_policy} joining), owner @{args.owner}"
+    )
+    print(f"group page: {settings.public_url}/groups/{group.handle}")
+    print(f"handle for other servers: @{group.handle}@{settings.public_host}")
     return 0
 
 

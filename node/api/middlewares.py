@@ -17,7 +17,14 @@ from aiohttp import web
 from node.api import auth
 from node.api.errors import NOT_FOUND, ApiError, json_error
 from node.domain import sign_in as throttle
-from node.domain.errors import Conflict, DomainError, NotFound, TooManyAttempts, ValidationFailed
+from node.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooManyAttempts,
+    ValidationFailed,
+)
 from node.domain.oauth import OAuthError
 
 log = logging.getLogger(__name__)
@@ -78,6 +85,8 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return web.json_response(body, status=error.status)
     except NotFound as error:
         return json_error(404, str(error) or NOT_FOUND)
+    except Forbidden as error:
+        return json_error(403, str(error))
     except TooManyAttempts as error:
         return json_error(429, "Too many requests", str(error), _rate_limit_headers(error))
     except (ValidationFailed, Conflict) as error:

@@ -54,7 +54,7 @@ def local_account_to_api(
         "bot": False,
         "discoverable": view.discoverable,
         "indexable": view.indexable,
-        "group": False,
+        "group": account.is_group,
         "created_at": _day(account.created_at),
         "note": view.bio_html,
         "url": urls.profile(account.username),
@@ -187,7 +187,8 @@ def status_to_api(
         "in_reply_to_account_id": in_reply_to_account_id,
         "sensitive": post.sensitive,
         "spoiler_text": post.summary or "",
-        "visibility": VISIBILITY_TO_API.get(post.visibility, "public"),
+        # A members-only group post is closest to Mastodon's "private" (a closed audience).
+        "visibility": VISIBILITY_TO_API.get(post.visibility, "private"),
         "local_only": post.local_only,
         "language": post.language,
         "uri": post.uri,

@@ -36,6 +36,8 @@ class Account:
     public_key_pem: str
     created_at: datetime
     has_password: bool
+    # A group (FEP-1b12) is an account too: an actor that never signs in (node.domain.groups).
+    is_group: bool = False
 
     @property
     def shown_name(self) -> str:

@@ -25,6 +25,10 @@ class NotFound(DomainError):
     pass
 
 
+class Forbidden(DomainError):
+    """The person may see the thing but not do this to it (not a moderator, not invited)."""
+
+
 class TooManyAttempts(DomainError):
     """A rate limit was hit; `retry_after` is in seconds."""
 

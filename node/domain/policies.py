@@ -16,6 +16,9 @@ class PostFacts:
     local_only: bool
     author_account: int | None
     author_remote: int | None
+    # Set on posts in a group; visibility "group" means the group's members only.
+    group_account: int | None = None
+    group_remote: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,8 @@ class ViewerFacts:
     follows_author: bool = False
     mentioned: bool = False
     blocked_by_author: bool = False
+    # A member of the post's group (an accepted follow of it), or the group actor itself.
+    member_of_group: bool = False
 
     @property
     def is_local(self) -> bool:
@@ -53,6 +58,9 @@ def may_see(post: PostFacts, viewer: ViewerFacts) -> bool:
         return False
     if post.visibility in ("public", "unlisted"):
         return True
+    if post.visibility == "group":
+        # Members-only groups: membership alone decides; a mention lets no one in.
+        return viewer.member_of_group
     if post.visibility == "followers":
         return viewer.follows_author or viewer.mentioned
     return viewer.mentioned
@@ -62,6 +70,9 @@ def is_listed(post: PostFacts) -> bool:
     """Shown on public timelines, hashtag pages and feeds: public posts only. (Search also
     finds what the searcher may see, e.g. a followers-only post of someone they follow.)"""
     return post.visibility == "public"
+
+
+GROUP_VISIBILITY = "group"
 
 
 def may_federate(post: PostFacts) -> bool:

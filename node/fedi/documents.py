@@ -26,7 +26,7 @@ async def actor(request: web.Request) -> web.Response:
     return activity_json(await actors.actor_document(request.app[keys.NODE], username))
 
 
-@routes.get(rf"/users/{_USER}/{{kind:followers|following|outbox}}")
+@routes.get(rf"/users/{_USER}/{{kind:followers|following|outbox|moderators}}")
 @routes.get(f"/users/{_USER}/collections/featured")
 async def collection(request: web.Request) -> web.Response:
     kind = request.match_info.get("kind", "featured")

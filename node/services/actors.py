@@ -9,13 +9,14 @@ from federation.render import render_collection, render_collection_page
 from federation.webfinger import parse_handle, render_jrd, render_server_jrd
 from node import __version__
 from node.domain.errors import NotFound
-from node.domain.policies import PostFacts, ViewerFacts, may_see
+from node.domain.policies import ViewerFacts, may_see
 from node.services.context import NodeContext
 from node.services.documents import account_to_ap, instance_actor_to_ap, post_to_ap
 from node.services.instance import instance_keys
 from node.services.posts import load_extras
 from node.storage import accounts as account_store
 from node.storage import follows as follow_store
+from node.storage import groups as group_store
 from node.storage import posts as post_store
 from node.storage import profiles as profile_store
 from node.storage import remote_actors as remote_store
@@ -29,9 +30,10 @@ async def actor_document(ctx: NodeContext, username: str) -> dict[str, Any]:
     async with ctx.db.connection() as conn:
         account = await account_store.get_active_account_by_username(conn, username)
         profile = await profile_store.get_profile(conn, account.id) if account else None
+        members_only = bool(account and await group_store.is_members_only(conn, account.id))
     if account is None or profile is None:
         raise NotFound(f"no account @{username}")
-    return account_to_ap(ctx.urls, account, profile)
+    return account_to_ap(ctx.urls, account, profile, members_only=members_only)
 
 
 async def instance_actor_document(ctx: NodeContext) -> dict[str, Any]:
@@ -95,7 +97,15 @@ async def collection(
             raise NotFound(f"no account @{username}")
         name = account.username
         base = f"{ctx.urls.actor(name)}/{'collections/featured' if kind == 'featured' else kind}"
+        if kind == "moderators":
+            if not account.is_group:
+                raise NotFound("only groups have moderators")
+            mods = await group_store.moderators(conn, account.id)
+            # FEP-1b12: the moderators collection, owners first (Lemmy's first is the creator).
+            return render_collection(base, len(mods), items=[ctx.urls.actor(u) for u, _ in mods])
         total, items = await _items(ctx, conn, account.id, name, kind, page)
+        if account.is_group and kind in ("followers", "following"):
+            items = []  # a group's members are not published, only their number (as Lemmy)
     if page is None:
         first = f"{base}?page=1" if kind != "featured" else None
         return render_collection(base, total, first=first, items=items if first is None else None)
@@ -144,7 +154,7 @@ async def post_document(
             if remote is not None
             else ViewerFacts()
         )
-        facts = PostFacts(post.visibility, post.local_only, post.author_account, None)
+        facts = visibility_facts.post_facts(post)
         if not may_see(facts, viewer):
             raise NotFound("no such post")
         extras = await load_extras(conn, post, ctx.urls)

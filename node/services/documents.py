@@ -10,6 +10,7 @@ from federation.render import (
     addressing,
     render_actor,
     render_note,
+    render_page,
     render_question,
     render_tombstone,
 )
@@ -33,12 +34,14 @@ from node.storage.post_extras import StoredMention
 from node.storage.posts import Post
 
 
-def account_to_ap(urls: Urls, account: Account, profile: Profile) -> dict[str, Any]:
+def account_to_ap(
+    urls: Urls, account: Account, profile: Profile, *, members_only: bool = False
+) -> dict[str, Any]:
     name = account.username
     return render_actor(
         ActorDoc(
             id=urls.actor(name),
-            type="Person",
+            type="Group" if account.is_group else "Person",
             preferred_username=name,
             inbox=urls.inbox(name),
             outbox=urls.outbox(name),
@@ -57,6 +60,8 @@ def account_to_ap(urls: Urls, account: Account, profile: Profile) -> dict[str, A
             icon=profile_image_ref(urls, profile.avatar),
             image=profile_image_ref(urls, profile.header),
             fields=tuple(FieldDoc(f.name, field_value_html(f.value)) for f in profile.fields),
+            moderators=urls.moderators(name) if account.is_group else None,
+            members_only=members_only,
         )
     )
 
@@ -95,6 +100,8 @@ def instance_actor_to_ap(urls: Urls, public_key_pem: str) -> dict[str, Any]:
 
 _VISIBILITIES: dict[str, OutboundVisibility] = {
     "public": "public", "unlisted": "unlisted", "followers": "followers", "direct": "direct",
+    # Members-only group posts are addressed to the group (and anyone mentioned) alone.
+    "group": "direct",
 }  # fmt: skip
 
 
@@ -106,6 +113,7 @@ class PostExtras:
     hashtags: tuple[str, ...] = ()
     media: tuple[MediaDoc, ...] = ()
     poll: PollDoc | None = None
+    group_uri: str | None = None  # the group a post belongs to (FEP-1b12 `audience`)
 
 
 def post_audience(
@@ -136,8 +144,13 @@ def post_to_ap(
         hashtags=tuple(HashtagRef(t, f"{urls.base}/tags/{t}") for t in extras.hashtags),
         attachments=extras.media,
         direct_message=post.visibility == "direct",
+        audience=extras.group_uri,
+        name=post.title,
     )
-    return render_question(note, extras.poll) if extras.poll else render_note(note)
+    if extras.poll:
+        return render_question(note, extras.poll)
+    # A group thread is a titled Page, as Lemmy expects (interop brief §6.1).
+    return render_page(note) if post.title else render_note(note)
 
 
 def media_to_doc(urls: Urls, media: Media) -> MediaDoc:

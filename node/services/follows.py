@@ -5,10 +5,11 @@ from __future__ import annotations
 from federation.render import render_follow, render_undo
 from federation.render_docs import ActivityDoc, ActivityRef
 from node.domain.accounts import Account
-from node.domain.errors import NotFound
-from node.services import directory, federate
+from node.domain.errors import Forbidden, NotFound
+from node.services import directory, federate, group_inbound
 from node.services.context import NodeContext
 from node.storage import accounts as account_store
+from node.storage import blocks as block_store
 from node.storage import follows as store
 from node.storage import notifications
 from node.storage.follows import Follow
@@ -24,6 +25,8 @@ async def follow(ctx: NodeContext, account: Account, target: str) -> Follow:
     activity_id = ctx.urls.new_activity()
     me = ctx.urls.actor(account.username)
     async with ctx.db.transaction() as conn:
+        if await block_store.either_blocks(conn, account.id, other_remote=remote.id):
+            raise Forbidden("you block this person: unblock them first")
         existing = await store.get_local_to_remote(conn, account.id, remote.id)
         if existing is not None and existing.state == "accepted":
             return existing
@@ -81,7 +84,17 @@ async def _follow_local(ctx: NodeContext, account: Account, followee: Account) -
     if followee.id == account.id:
         raise NotFound("you cannot follow yourself")
     async with ctx.db.transaction() as conn:
+        # Either side's block ends follows (services.blocks) and keeps them ended.
+        if await block_store.either_blocks(conn, account.id, other_account=followee.id):
+            raise Forbidden("This action is not allowed")
         locked = await account_store.is_locked(conn, followee.id)
+        if followee.is_group:  # joining a group here: its join policy decides
+            outcome = await group_inbound.join_outcome(
+                conn, followee.id, ctx.urls.actor(account.username)
+            )
+            if outcome == "refused":
+                raise Forbidden("this group is by invitation only")
+            locked = outcome == "pending"
         row = await store.insert_follow(
             conn, activity_uri=ctx.urls.new_activity(),
             state="pending" if locked else "accepted",

@@ -9,14 +9,15 @@ from datetime import UTC, datetime
 from federation.http import Fetched
 from federation.parse import parse_object
 from federation.parse_types import Activity, Actor, Object
-from federation.render import render_accept
+from federation.render import render_accept, render_reject
 from federation.render_docs import ActivityDoc, ActivityRef
 from federation.vocab import host_of, visibility_of
 from node.domain.text import normalise_tag
-from node.services import directory, federate, media, polls
+from node.services import directory, federate, group_inbound, media, polls
 from node.services.context import NodeContext
 from node.services.instance import instance_signer
 from node.storage import accounts as account_store
+from node.storage import blocks as block_store
 from node.storage import follows as follow_store
 from node.storage import notifications
 from node.storage import polls as poll_store
@@ -26,6 +27,7 @@ from node.storage import remote_actors as actor_store
 from node.storage.pool import Conn
 from node.storage.post_extras import StoredMention
 from node.storage.posts import Post, PostFields
+from node.storage.remote_actors import RemoteActor
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,17 @@ async def on_follow(ctx: NodeContext, activity: Activity) -> None:
         account = await account_store.get_account_by_username(conn, username)
         if account is None:
             raise Rejected(f"no local account {username}")
+        if await block_store.either_blocks(conn, account.id, other_remote=follower.id):
+            # Someone our person blocks: refused, so nothing of theirs is delivered to them.
+            await _reject_follow(ctx, conn, activity, account.id, username, follower)
+            return
         locked = await account_store.is_locked(conn, account.id)
+        if account.is_group:
+            outcome = await group_inbound.join_outcome(conn, account.id, follower.uri)
+            if outcome == "refused":
+                await _reject_follow(ctx, conn, activity, account.id, username, follower)
+                return
+            locked = outcome == "pending"
         follow = await follow_store.insert_follow(
             conn, activity_uri=activity.id, state="pending" if locked else "accepted",
             follower_remote=follower.id, followee_account=account.id,
@@ -62,6 +74,19 @@ async def on_follow(ctx: NodeContext, activity: Activity) -> None:
                 ActivityRef(activity.id, "Follow", follower.uri, ctx.urls.actor(username)),
             )  # fmt: skip
             await federate.enqueue(conn, accept, account_id=account.id, inboxes=[follower.inbox])
+
+
+async def _reject_follow(
+    ctx: NodeContext, conn: Conn, follow: Activity, account_id: int, username: str,
+    follower: RemoteActor,
+) -> None:  # fmt: skip
+    """An invite-only group answers an uninvited Follow with Reject (FEP-1b12 MAY)."""
+    me = ctx.urls.actor(username)
+    reject = render_reject(
+        ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(follower.uri,)),
+        ActivityRef(follow.id, "Follow", follower.uri, me),
+    )
+    await federate.enqueue(conn, reject, account_id=account_id, inboxes=[follower.inbox])
 
 
 async def on_accept(ctx: NodeContext, activity: Activity) -> None:
@@ -118,7 +143,8 @@ async def on_create(ctx: NodeContext, activity: Activity) -> None:
         return
     if await _is_poll_vote(ctx, activity, note):
         return
-    await _store_remote_post(ctx, note, depth=0)
+    post = await _store_remote_post(ctx, note, depth=0)
+    await group_inbound.announce_received(ctx, post, activity.id)
 
 
 async def _is_poll_vote(ctx: NodeContext, activity: Activity, note: Object) -> bool:
@@ -163,19 +189,23 @@ async def _fetch_object(ctx: NodeContext, uri: str) -> Object | None:
     return parsed
 
 
-async def _store_remote_post(ctx: NodeContext, note: Object, depth: int) -> None:
+async def _store_remote_post(ctx: NodeContext, note: Object, depth: int) -> Post | None:
+    """Store a remote post (and fetch missing parents); the new row, None if known."""
     author = await directory.get_actor(ctx, note.attributed_to)
     async with ctx.db.transaction() as conn:
         if await post_store.is_tombstoned(conn, note.id):
-            return  # deleted before it arrived (Mastodon delete_arrived_first?)
+            return None  # deleted before it arrived (Mastodon delete_arrived_first?)
         mentioned = [m.href for m in note.mentions]
         visibility = visibility_of(note.to, note.cc, author.followers_uri, mentioned)
+        group = await group_inbound.place(ctx, conn, note, author, visibility)
         post = await post_store.insert_post(conn, PostFields(
             uri=note.id, author_remote=author.id, object_type=note.type,
             content_html=note.content, summary=note.summary, sensitive=note.sensitive,
-            language=note.language,
-            visibility="direct" if visibility == "limited" else visibility,
+            language=note.language, visibility=group_inbound.stored_visibility(visibility, group),
             in_reply_to_uri=note.in_reply_to, url=note.url, published_at=note.published,
+            group_account=group.group_account if group else None,
+            group_remote=group.group_remote if group else None,
+            title=group.title if group else None, thread_id=group.thread_id if group else None,
         ))  # fmt: skip
         if post is not None:
             await _record_extras(ctx, conn, note, post, author.id)
@@ -190,6 +220,7 @@ async def _store_remote_post(ctx: NodeContext, note: Object, depth: int) -> None
         parent = await _fetch_object(ctx, note.in_reply_to)
         if parent is not None:
             await _store_remote_post(ctx, parent, depth + 1)
+    return post
 
 
 async def _record_extras(
@@ -244,7 +275,9 @@ async def on_update(ctx: NodeContext, activity: Activity) -> None:
                 conn, post.id, note.content, note.summary, note.sensitive,
                 note.updated or datetime.now(UTC),
             )  # fmt: skip
-            return
+    if post is not None:
+        await group_inbound.announce_received(ctx, post, activity.id)
+        return
     await _store_remote_post(ctx, note, depth=0)  # Update before Create: create it
 
 
@@ -264,6 +297,7 @@ async def on_delete(ctx: NodeContext, activity: Activity) -> None:
             await post_store.delete_post(conn, post.id, target)
         else:
             await post_store.remember_tombstone(conn, target)  # so a late Create stays dead
+    await group_inbound.announce_received(ctx, post, activity.id)
 
 
 async def on_like(ctx: NodeContext, activity: Activity) -> None:
@@ -271,7 +305,27 @@ async def on_like(ctx: NodeContext, activity: Activity) -> None:
 
 
 async def on_announce(ctx: NodeContext, activity: Activity) -> None:
+    if isinstance(activity.object, Activity):
+        await _on_group_announce(ctx, activity)
+        return
     await _react(ctx, activity, "boosts")
+
+
+async def _on_group_announce(ctx: NodeContext, activity: Activity) -> None:
+    """A group elsewhere passes on a member's activity (FEP-1b12): apply the inner one."""
+    if isinstance(activity.object, Activity) and ctx.urls.is_local(activity.object.actor):
+        return  # one of our people's own activities, passed back by the group: applied here
+    inner = await group_inbound.unwrap(ctx, activity)
+    if inner is None:
+        raise Rejected("an Announce of an activity that is not a group's member activity")
+    if inner.type == "Delete":
+        if await group_inbound.moderator_delete(ctx, activity, inner):
+            return
+        await on_delete(ctx, inner)
+    elif inner.type == "Create":
+        await on_create(ctx, inner)
+    else:
+        await on_update(ctx, inner)
 
 
 async def _react(ctx: NodeContext, activity: Activity, table: str) -> None:
@@ -280,6 +334,8 @@ async def _react(ctx: NodeContext, activity: Activity, table: str) -> None:
         post = await post_store.get_post_by_uri(conn, activity.object_id or "")
         if post is None:
             return  # a like or boost of something we do not have: nothing to count
+        if post.group_remote == actor.id:
+            return  # a group's boost of its own post, for Mastodon: not a reaction
         added = await post_store.add_reaction(conn, table, post.id, activity.id, remote_id=actor.id)
         if added and post.author_account is not None:
             kind = "like" if table == "likes" else "boost"

@@ -9,7 +9,7 @@ from federation.render import render_create, render_update
 from federation.render_docs import ActivityDoc, PollDoc, PollOptionDoc
 from node.domain.accounts import Account, AccountId
 from node.domain.errors import NotFound, ValidationFailed
-from node.domain.policies import PostFacts, may_see
+from node.domain.policies import may_see
 from node.services import federate
 from node.services.context import NodeContext
 from node.storage import accounts as account_store
@@ -61,7 +61,7 @@ async def vote(ctx: NodeContext, account: Account, post_id: int, choices: list[i
         if post is None or poll is None:
             raise NotFound("no such poll")
         viewer = await visibility_facts.viewer_facts(conn, post, account_id=account.id)
-        facts = PostFacts(post.visibility, post.local_only, post.author_account, post.author_remote)
+        facts = visibility_facts.post_facts(post)
         if not may_see(facts, viewer):
             raise NotFound("no such poll")
         _check_choices(poll, choices)

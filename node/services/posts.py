@@ -10,9 +10,9 @@ from federation.render import render_create, render_delete, render_update
 from federation.render_docs import ActivityDoc
 from node.domain.accounts import Account
 from node.domain.errors import NotFound, ValidationFailed
-from node.domain.policies import VISIBILITIES
+from node.domain.policies import GROUP_VISIBILITY, VISIBILITIES
 from node.domain.text import MAX_TEXT
-from node.services import federate
+from node.services import federate, group_federation
 from node.services.compose import Composed, compose
 from node.services.context import NodeContext
 from node.services.documents import (
@@ -22,6 +22,7 @@ from node.services.documents import (
     post_to_ap,
     tombstone_to_ap,
 )
+from node.services.group_federation import GroupPlacement
 from node.services.media import attach_to_post, media_for_posts
 from node.services.polls import PollDraft, poll_to_doc
 from node.services.polls import attach as attach_poll
@@ -33,6 +34,7 @@ from node.storage import post_extras as extras_store
 from node.storage import posts as store
 from node.storage import remote_actors as actor_store
 from node.storage.pool import Conn
+from node.storage.post_extras import StoredMention
 from node.storage.posts import Post, PostFields
 
 MAX_SUMMARY = 500
@@ -70,6 +72,7 @@ async def create_post(
     local_only: bool = False,
     poll: PollDraft | None = None,
     media_ids: tuple[int, ...] = (),
+    group: GroupPlacement | None = None,
 ) -> Post:
     """Store the post and queue its `Create` for every recipient's inbox, in one transaction."""
     draft = Draft(text, visibility, (summary or "").strip() or None, language or None,
@@ -79,7 +82,13 @@ async def create_post(
         poll.validate()
     composed = await compose(ctx, text)
     async with ctx.db.transaction() as conn:
-        post = await _insert(ctx, conn, account, draft, composed)
+        if group is None and not local_only and draft.visibility != "direct":
+            # A post that mentions a group one belongs to (or replies in one) goes into it,
+            # as a Mastodon user's does: so apps that only know mentions can post to groups.
+            group = await group_federation.implied_placement(
+                conn, ctx.urls, account.id, composed.mentions, draft.in_reply_to, text
+            )
+        post = await _insert(ctx, conn, account, draft, composed, group)
         if poll is not None:
             await attach_poll(conn, post.id, poll)
         if media_ids:
@@ -92,20 +101,29 @@ async def create_post(
 
 
 async def _insert(
-    ctx: NodeContext, conn: Conn, account: Account, draft: Draft, composed: Composed
-) -> Post:
+    ctx: NodeContext, conn: Conn, account: Account, draft: Draft, composed: Composed,
+    group: GroupPlacement | None,
+) -> Post:  # fmt: skip
+    visibility = GROUP_VISIBILITY if group and group.members_only else draft.visibility
     row = await store.insert_post(conn, PostFields(
         uri=f"urn:commonroom:draft:{ctx.urls.new_activity()}", author_account=account.id,
-        content_html=composed.rendered.html, visibility=draft.visibility,
+        content_html=composed.rendered.html, visibility=visibility,
         summary=draft.summary, sensitive=bool(draft.summary), language=draft.language,
         in_reply_to_uri=draft.in_reply_to, local_only=draft.local_only, source_text=draft.text,
+        group_account=group.account_id if group else None,
+        group_remote=group.remote_id if group else None,
+        title=group.title if group else None, thread_id=group.thread_id if group else None,
     ))  # fmt: skip
     assert row is not None
     post = await store.set_local_uri(
         conn, row.id, ctx.urls.post(account.username, row.id),
         ctx.urls.post_page(account.username, row.id),
     )  # fmt: skip
-    await extras_store.add_mentions(conn, post.id, composed.mentions)
+    mentions = list(composed.mentions)
+    if group is not None and all(m.actor_uri != group.uri for m in mentions):
+        # Replies from Mastodon reach the group only when it is mentioned (interop §6.2).
+        mentions.append(StoredMention(group.uri, group.acct, group.account_id))
+    await extras_store.add_mentions(conn, post.id, mentions)
     await extras_store.add_hashtags(conn, post.id, list(composed.rendered.hashtags))
     return post
 
@@ -130,6 +148,7 @@ async def load_extras(conn: Conn, post: Post, urls: Urls) -> PostExtras:
     return PostExtras(
         mentions=tuple(mentions), hashtags=tuple(tags), poll=poll_to_doc(poll) if poll else None,
         media=tuple(media_to_doc(urls, m) for m in attached),
+        group_uri=await group_federation.group_uri(conn, urls, post),
     )  # fmt: skip
 
 
@@ -177,7 +196,11 @@ async def _send(
         return  # never federated (DESIGN.md §5)
     to, cc = post_audience(ctx.urls, account.username, post, extras)
     meta = ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(account.username),
-                       to=to, cc=cc)  # fmt: skip
+                       to=to, cc=cc, audience=extras.group_uri)  # fmt: skip
+    if post.group_account is not None:
+        # Our own group: it announces the activity to its members (FEP-1b12).
+        await group_federation.announce(ctx, conn, post.group_account, render(meta, obj), post)
+        return
     inboxes = await recipients(conn, account, post, extras)
     await federate.enqueue(conn, render(meta, obj), account_id=account.id, inboxes=inboxes)
 
@@ -186,7 +209,10 @@ async def recipients(conn: Conn, account: Account, post: Post, extras: PostExtra
     """Followers' servers (unless direct), mentioned remote actors, and for public replies the
     parent's author, so the thread holds together on their server."""
     inboxes = []
-    if post.visibility != "direct":
+    if post.group_remote is not None:
+        # A group elsewhere: to its inbox; it announces the post to the members.
+        inboxes += await actor_store.delivery_inboxes_of(conn, [extras.group_uri or ""])
+    elif post.visibility != "direct":
         inboxes += await follow_store.follower_inboxes(conn, account.id)
     remote_mentions = [m.actor_uri for m in extras.mentions if m.account_id is None]
     inboxes += await actor_store.delivery_inboxes_of(conn, remote_mentions)

@@ -40,6 +40,7 @@ from node.services.media import process_image
 from node.services.media_store import MediaStore
 from node.storage import accounts as account_store
 from node.storage import follows as follow_store
+from node.storage import groups as group_store
 from node.storage import posts as post_store
 from node.storage import profiles as store
 from node.storage.pool import Conn
@@ -110,7 +111,7 @@ async def update_profile(ctx: NodeContext, account: Account, edit: ProfileEdit) 
         await store.replace_fields(conn, account.id, edit.fields)
         updated = await account_store.get_account(conn, account.id)
         assert updated is not None  # the row is ours and this transaction holds it
-        await _send_update(ctx, conn, updated)
+        await send_actor_update(ctx, conn, updated)
     log.info("profile of @%s updated", account.username)
     return updated
 
@@ -142,7 +143,7 @@ async def set_image(
     try:
         async with ctx.db.transaction() as conn:
             old = await store.set_image(conn, account.id, slot, new)
-            await _send_update(ctx, conn, account)
+            await send_actor_update(ctx, conn, account)
     except BaseException:
         await files.delete(new.key)  # no row points at it
         raise
@@ -156,7 +157,7 @@ async def remove_image(ctx: NodeContext, account: Account, slot: ImageSlot) -> N
     async with ctx.db.transaction() as conn:
         old = await store.set_image(conn, account.id, slot, None)
         if old is not None:
-            await _send_update(ctx, conn, account)
+            await send_actor_update(ctx, conn, account)
     if old is not None:
         await files.delete(old.key)
 
@@ -173,10 +174,10 @@ async def _describe_image(
             return
         changed = ProfileImage(current.key, current.content_type, description)
         await store.set_image(conn, account.id, slot, changed)
-        await _send_update(ctx, conn, account)
+        await send_actor_update(ctx, conn, account)
 
 
-async def _send_update(ctx: NodeContext, conn: Conn, account: Account) -> None:
+async def send_actor_update(ctx: NodeContext, conn: Conn, account: Account) -> None:
     """Queue `Update(Person)` with the actor as it now is to every follower's (shared) inbox.
 
     Addressed to Public like Mastodon's (ActivityPub::UpdateSerializer): the actor document is
@@ -185,7 +186,9 @@ async def _send_update(ctx: NodeContext, conn: Conn, account: Account) -> None:
     profile = await _profile(conn, account)
     me = ctx.urls.actor(account.username)
     meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(PUBLIC,))
-    activity = render_update(meta, account_to_ap(ctx.urls, account, profile))
+    members_only = await group_store.is_members_only(conn, account.id)
+    actor = account_to_ap(ctx.urls, account, profile, members_only=members_only)
+    activity = render_update(meta, actor)
     inboxes = await follow_store.follower_inboxes(conn, account.id)
     await federate.enqueue(conn, activity, account_id=account.id, inboxes=inboxes)
 

@@ -13,7 +13,7 @@ from federation.render_docs import ActivityDoc, ActivityRef
 from federation.vocab import PUBLIC
 from node.domain.accounts import Account
 from node.domain.errors import NotFound
-from node.domain.policies import PostFacts, may_see
+from node.domain.policies import may_see
 from node.services import federate
 from node.services.context import NodeContext
 from node.storage import follows as follow_store
@@ -29,8 +29,7 @@ async def _visible_post(conn: Conn, account: Account, post_id: int) -> Post:
     if post is None:
         raise NotFound("no such post")
     viewer = await visibility_facts.viewer_facts(conn, post, account_id=account.id)
-    if not may_see(PostFacts(post.visibility, post.local_only, post.author_account,
-                             post.author_remote), viewer):  # fmt: skip
+    if not may_see(visibility_facts.post_facts(post), viewer):
         raise NotFound("no such post")
     return post
 

@@ -53,6 +53,13 @@ class Urls:
     def featured(self, username: str) -> str:
         return f"{self.actor(username)}/collections/featured"
 
+    def moderators(self, username: str) -> str:
+        """A group's moderators collection (FEP-1b12 `attributedTo`, Lemmy `moderators`)."""
+        return f"{self.actor(username)}/moderators"
+
+    def group_page(self, username: str) -> str:
+        return f"{self.base}/groups/{username}"
+
     def profile(self, username: str) -> str:
         return f"{self.base}/@{username}"
 

@@ -12,7 +12,7 @@ from node.storage import tokens
 from node.storage.pool import Conn
 
 _COLUMNS = """id, username, email, role, display_name, bio, public_key_pem, created_at,
-    password_hash IS NOT NULL AS has_password"""
+    password_hash IS NOT NULL AS has_password, kind = 'group' AS is_group"""
 
 
 def _account(row: asyncpg.Record) -> Account:
@@ -26,6 +26,7 @@ def _account(row: asyncpg.Record) -> Account:
         public_key_pem=row["public_key_pem"],
         created_at=row["created_at"],
         has_password=row["has_password"],
+        is_group=row["is_group"],
     )
 
 

@@ -77,3 +77,14 @@ async def pending_count(conn: Conn) -> int:
         "SELECT count(*) FROM inbox_activities WHERE state = 'pending'"
     )
     return value
+
+
+async def raw_body(conn: Conn, activity_id: str) -> dict[str, Any] | None:
+    """An activity exactly as it arrived (a group re-announces it unchanged, FEP-1b12)."""
+    value = await conn.fetchval(
+        "SELECT body FROM inbox_activities WHERE activity_id = $1", activity_id
+    )
+    if value is None:
+        return None
+    body: dict[str, Any] = orjson.loads(value)
+    return body

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from node.storage.mutes import notification_shown
 from node.storage.pool import Conn
+from node.storage.visibility import visible_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +41,18 @@ async def notify(
     )  # fmt: skip
 
 
+def post_visible(alias: str = "n") -> str:
+    """The notification's post (if any) is one its recipient may see now: a mention in a
+    members-only group post, or a post whose audience changed, never shows its content."""
+    return f"""({alias}.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p
+        WHERE p.id = {alias}.post_id AND {visible_to(f"{alias}.account_id")}))"""
+
+
 async def list_notifications(
     conn: Conn, account_id: int, host: str, limit: int, before_id: int | None
 ) -> list[Notification]:
     rows = await conn.fetch(
-        """SELECT n.id, n.kind, n.post_id, n.read_at IS NOT NULL AS read, n.created_at,
+        f"""SELECT n.id, n.kind, n.post_id, n.read_at IS NOT NULL AS read, n.created_at,
                   coalesce(nullif(a.display_name, ''), a.username,
                            nullif(r.display_name, ''), r.username) AS from_name,
                   coalesce(a.username || '@' || $3, r.username || '@' || r.host) AS from_handle,
@@ -53,6 +62,7 @@ async def list_notifications(
            LEFT JOIN remote_actors r ON r.id = n.from_remote
            LEFT JOIN posts p ON p.id = n.post_id
            WHERE n.account_id = $1 AND ($4::bigint IS NULL OR n.id < $4)
+             AND {notification_shown("n")} AND {post_visible("n")}
            ORDER BY n.id DESC LIMIT $2""",
         account_id, limit, host, before_id,
     )  # fmt: skip
@@ -65,7 +75,8 @@ async def list_notifications(
 
 async def unread_count(conn: Conn, account_id: int) -> int:
     value: int = await conn.fetchval(
-        "SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL",
+        f"""SELECT count(*) FROM notifications n WHERE n.account_id = $1 AND n.read_at IS NULL
+            AND {notification_shown("n")} AND {post_visible("n")}""",
         account_id,
     )
     return value

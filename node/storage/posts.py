@@ -13,7 +13,7 @@ from node.storage.pool import Conn
 
 _COLUMNS = """id, uri, author_account, author_remote, object_type, content_html, summary,
     sensitive, language, visibility, in_reply_to_uri, in_reply_to_id, url, published_at,
-    edited_at, local_only"""
+    edited_at, local_only, group_account, group_remote, title, thread_id"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,11 @@ class Post:
     published_at: datetime
     edited_at: datetime | None
     local_only: bool
+    # Group posts (FEP-1b12): the group, a thread's title, a reply's thread.
+    group_account: int | None = None
+    group_remote: int | None = None
+    title: str | None = None
+    thread_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,10 @@ class PostFields:
     raw: dict[str, Any] | None = None
     local_only: bool = False
     source_text: str | None = None
+    group_account: int | None = None
+    group_remote: int | None = None
+    title: str | None = None
+    thread_id: int | None = None
 
 
 def _post(row: asyncpg.Record) -> Post:
@@ -64,19 +73,30 @@ async def insert_post(conn: Conn, fields: PostFields) -> Post | None:
     row = await conn.fetchrow(
         f"""INSERT INTO posts (uri, author_account, author_remote, object_type, content_html,
                 summary, sensitive, language, visibility, in_reply_to_uri, in_reply_to_id, url,
-                published_at, raw, local_only, source_text)
+                published_at, raw, local_only, source_text, group_account, group_remote, title,
+                thread_id, thread_activity_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-                (SELECT id FROM posts WHERE uri = $10), $11, coalesce($12, now()), $13, $14, $15)
+                (SELECT id FROM posts WHERE uri = $10), $11, coalesce($12, now()), $13, $14, $15,
+                $16, $17, $18, $19,
+                CASE WHEN ($16::bigint IS NOT NULL OR $17::bigint IS NOT NULL)
+                     AND $19::bigint IS NULL THEN coalesce($12, now()) END)
             ON CONFLICT (uri) DO NOTHING
             RETURNING {_COLUMNS}""",
         fields.uri, fields.author_account, fields.author_remote, fields.object_type,
         fields.content_html, fields.summary, fields.sensitive, fields.language,
         fields.visibility, fields.in_reply_to_uri, fields.url, fields.published_at,
         orjson.dumps(fields.raw).decode() if fields.raw is not None else None,
-        fields.local_only, fields.source_text,
+        fields.local_only, fields.source_text, fields.group_account, fields.group_remote,
+        fields.title, fields.thread_id,
     )  # fmt: skip
     if row is None:
         return None
+    if fields.thread_id is not None:
+        # The group page lists threads by their latest post.
+        await conn.execute(
+            "UPDATE posts SET thread_activity_at = greatest(thread_activity_at, $2) WHERE id = $1",
+            fields.thread_id, row["published_at"],
+        )  # fmt: skip
     # Replies that arrived before this post now have their parent.
     await conn.execute(
         "UPDATE posts SET in_reply_to_id = $1 WHERE in_reply_to_uri = $2 AND in_reply_to_id "

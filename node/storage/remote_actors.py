@@ -126,3 +126,13 @@ async def delivery_inboxes_of(conn: Conn, uris: list[str]) -> list[str]:
         uris,
     )
     return [row["inbox"] for row in rows]
+
+
+async def raw_flag(conn: Conn, actor_id: int, name: str) -> bool:
+    """A boolean property of the actor document as fetched (e.g. a group's `membersOnly`)."""
+    value: bool | None = await conn.fetchval(
+        "SELECT (raw ->> $2)::boolean FROM remote_actors WHERE id = $1 "
+        "AND jsonb_typeof(raw -> $2) = 'boolean'",
+        actor_id, name,
+    )  # fmt: skip
+    return bool(value)

@@ -8,6 +8,8 @@ from datetime import datetime
 
 import asyncpg
 
+from node.storage.lists import not_in_exclusive_list
+from node.storage.mutes import not_muted
 from node.storage.pool import Conn
 from node.storage.visibility import not_muted_by, visible_to
 
@@ -15,7 +17,7 @@ from node.storage.visibility import not_muted_by, visible_to
 _VIEW = """
 SELECT p.id, p.uri, p.url, p.content_html, p.summary, p.sensitive, p.language, p.visibility,
        p.local_only, p.in_reply_to_id, p.in_reply_to_uri, p.published_at, p.edited_at,
-       p.author_account, p.author_remote,
+       p.author_account, p.author_remote, p.title, p.group_account, p.group_remote,
        coalesce(a.username, r.username) AS username,
        coalesce(nullif(a.display_name, ''), nullif(r.display_name, ''),
                 a.username, r.username) AS display_name,
@@ -53,6 +55,9 @@ class PostView:
     edited_at: datetime | None
     author_account: int | None
     author_remote: int | None
+    title: str | None
+    group_account: int | None
+    group_remote: int | None
     username: str
     display_name: str
     remote_host: str | None
@@ -69,17 +74,35 @@ def _views(rows: list[asyncpg.Record]) -> list[PostView]:
     return [PostView(**dict(row)) for row in rows]
 
 
-async def home(conn: Conn, viewer: int, limit: int, max_id: int | None) -> list[PostView]:
-    """Own posts, and posts by the people followed, that the viewer may see."""
-    rows = await conn.fetch(
-        f"""{_VIEW} WHERE (p.author_account = $1 OR EXISTS (
-                SELECT 1 FROM follows f WHERE f.follower_account = $1 AND f.state = 'accepted'
+def in_home(viewer: str) -> str:
+    """A condition on a `posts p` row: it belongs on the home timeline of the local account
+    at `viewer` (a parameter or column). The streaming API uses it too, so a live stream
+    carries exactly what the home timeline shows."""
+    return f"""(p.author_account = {viewer} OR EXISTS (
+                SELECT 1 FROM follows f WHERE f.follower_account = {viewer}
+                  AND f.state = 'accepted'
                   AND (f.followee_account = p.author_account
-                       OR f.followee_remote = p.author_remote))
+                       OR f.followee_remote = p.author_remote
+                       -- new threads in the groups one belongs to (not every reply)
+                       OR p.thread_id IS NULL AND (f.followee_account = p.group_account
+                                                   OR f.followee_remote = p.group_remote)))
                 OR EXISTS (SELECT 1 FROM post_mentions m WHERE m.post_id = p.id
-                           AND m.account_id = $1))
-            AND {visible_to("$1")} AND {not_muted_by("$1")} {_PAGE}""",
-        viewer, limit, max_id,
+                           AND m.account_id = {viewer}))
+            AND {visible_to(viewer)} AND {not_muted_by(viewer)} AND {not_muted(viewer)}
+            AND {not_in_exclusive_list(viewer)}"""
+
+
+def listed_for(viewer: str) -> str:
+    """A condition: the post is listed on public timelines for this viewer (may be NULL)."""
+    return f"""p.visibility = 'public' AND {visible_to(viewer)} AND {not_muted_by(viewer)}
+            AND {not_muted(viewer)}"""
+
+
+async def home(conn: Conn, viewer: int, limit: int, max_id: int | None) -> list[PostView]:
+    """Own posts, posts by the people followed and new threads in one's groups, that the
+    viewer may see."""
+    rows = await conn.fetch(
+        f"""{_VIEW} WHERE {in_home("$1")} {_PAGE}""", viewer, limit, max_id
     )  # fmt: skip
     return _views(rows)
 
@@ -91,7 +114,7 @@ async def public(
     scope = "p.author_account IS NOT NULL" if local else "TRUE"
     rows = await conn.fetch(
         f"""{_VIEW} WHERE p.visibility = 'public' AND {scope}
-            AND {visible_to("$1")} AND {not_muted_by("$1")} {_PAGE}""",
+            AND {visible_to("$1")} AND {not_muted_by("$1")} AND {not_muted("$1")} {_PAGE}""",
         viewer, limit, max_id,
     )  # fmt: skip
     return _views(rows)
@@ -103,7 +126,7 @@ async def hashtag(
     rows = await conn.fetch(
         f"""{_VIEW} WHERE p.visibility = 'public'
             AND EXISTS (SELECT 1 FROM post_hashtags h WHERE h.post_id = p.id AND h.tag = $4)
-            AND {visible_to("$1")} AND {not_muted_by("$1")} {_PAGE}""",
+            AND {visible_to("$1")} AND {not_muted_by("$1")} AND {not_muted("$1")} {_PAGE}""",
         viewer, limit, max_id, tag,
     )  # fmt: skip
     return _views(rows)
@@ -125,6 +148,37 @@ async def by_ids(conn: Conn, viewer: int | None, ids: list[int]) -> list[PostVie
     rows = await conn.fetch(
         f"""{_VIEW} WHERE p.id = ANY($4::bigint[]) AND {visible_to("$1")} {_PAGE}""",
         viewer, max(len(ids), 1), None, ids,
+    )  # fmt: skip
+    return _views(rows)
+
+
+# Which replies a list shows (Mastodon's replies_policy): none; replies to the owner or a
+# member ("list"); replies to the owner or anyone they follow ("followed").
+_LIST_REPLIES = {
+    "none": "FALSE",
+    "list": """(q.author_account = $1 OR q.author_account = ANY($4::bigint[])
+                OR q.author_remote = ANY($5::bigint[]))""",
+    "followed": """(q.author_account = $1 OR EXISTS (
+                SELECT 1 FROM follows f WHERE f.follower_account = $1 AND f.state = 'accepted'
+                  AND (f.followee_account = q.author_account
+                       OR f.followee_remote = q.author_remote)))""",
+}
+
+
+async def list_posts(
+    conn: Conn, viewer: int, accounts: list[int], remotes: list[int], replies_policy: str,
+    limit: int, max_id: int | None,
+) -> list[PostView]:  # fmt: skip
+    """Posts by these members of one of the viewer's lists that the viewer may see (the home
+    timeline's rules). Members come as id arrays so the planner can read by author."""
+    replies = _LIST_REPLIES[replies_policy]
+    rows = await conn.fetch(
+        f"""{_VIEW} WHERE (p.author_account = ANY($4::bigint[])
+                           OR p.author_remote = ANY($5::bigint[]))
+            AND (p.in_reply_to_id IS NULL AND p.in_reply_to_uri IS NULL
+                 OR EXISTS (SELECT 1 FROM posts q WHERE q.id = p.in_reply_to_id AND {replies}))
+            AND {visible_to("$1")} AND {not_muted_by("$1")} AND {not_muted("$1")} {_PAGE}""",
+        viewer, limit, max_id, accounts, remotes,
     )  # fmt: skip
     return _views(rows)
 

@@ -22,6 +22,11 @@ def visible_to(viewer: str) -> str:
                       AND f.state = 'accepted'
                       AND (f.followee_account = p.author_account
                            OR f.followee_remote = p.author_remote)))
+                OR (p.visibility = 'group' AND EXISTS (
+                    SELECT 1 FROM follows f WHERE f.follower_account = {viewer}::bigint
+                      AND f.state = 'accepted'
+                      AND (f.followee_account = p.group_account
+                           OR f.followee_remote = p.group_remote)))
                 OR (p.visibility IN ('followers', 'direct') AND EXISTS (
                     SELECT 1 FROM post_mentions m WHERE m.post_id = p.id
                       AND m.account_id = {viewer}::bigint))

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from node.domain.policies import ViewerFacts
+from node.domain.policies import PostFacts, ViewerFacts
 from node.storage.pool import Conn
 from node.storage.posts import Post
+
+
+def post_facts(post: Post) -> PostFacts:
+    return PostFacts(
+        post.visibility, post.local_only, post.author_account, post.author_remote,
+        post.group_account, post.group_remote,
+    )  # fmt: skip
 
 
 async def viewer_facts(
@@ -21,8 +28,13 @@ async def viewer_facts(
                      AND (m.account_id = $2 OR m.actor_uri =
                           (SELECT uri FROM remote_actors WHERE id = $3))) AS mentioned,
              EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = $4
-                     AND (b.blocked_account = $2 OR b.blocked_remote = $3)) AS blocked""",
+                     AND (b.blocked_account = $2 OR b.blocked_remote = $3)) AS blocked,
+             (EXISTS (SELECT 1 FROM follows f WHERE f.state = 'accepted'
+                     AND (f.follower_account = $2 OR f.follower_remote = $3)
+                     AND (f.followee_account = $6 OR f.followee_remote = $7))
+              OR $7 = $3 OR $6 = $2) AS member""",
         post.id, account_id, remote_id, post.author_account, post.author_remote,
+        post.group_account, post.group_remote,
     )  # fmt: skip
     assert row is not None
     return ViewerFacts(
@@ -31,4 +43,5 @@ async def viewer_facts(
         follows_author=row["follows"],
         mentioned=row["mentioned"],
         blocked_by_author=row["blocked"],
+        member_of_group=bool(row["member"]),
     )

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from node import keys
-from node.domain.errors import Conflict, NotFound, TooManyAttempts, ValidationFailed
+from node.domain.errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from node.logs import request_id_var
 from node.routing import is_csrf_exempt
 from node.services import accounts
@@ -90,6 +90,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         return await _error_page(request, error.status, None, dict(error.headers))
     except NotFound as error:
         return await _error_page(request, 404, str(error))
+    except Forbidden as error:
+        return await _error_page(request, 403, str(error))
     except TooManyAttempts as error:
         return await _error_page(request, 429, str(error), {"Retry-After": str(error.retry_after)})
     except (ValidationFailed, Conflict) as error:

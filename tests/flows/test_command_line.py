@@ -245,3 +245,52 @@ def test_web_with_two_processes_shares_the_port_and_stops_cleanly(
     assert process.returncode == 0
     for child in children:
         assert not Path(f"/proc/{child}").exists(), f"web process {child} was left running"
+
+
+def test_group_create_provisions_a_group_a_district_can_script(
+    databases: TestDatabases, tmp_path: Path
+) -> None:
+    dsn = run_sync(databases.create())
+    env = node_env(DATABASE_URL=dsn)
+    data = ["--data-dir", str(tmp_path / "var"), "--public-url", "https://school.example"]
+    owner = run_command("user", "create", "maya", "--email", "maya@district.example", *data,
+                        env=env)  # fmt: skip
+    assert owner.returncode == 0, owner.stderr
+    made = run_command(
+        "group", "create", "year7_science", "--owner", "maya", "--name", "Year 7 science",
+        "--members-only", "--join", "approval", "--subjects", "Science, Biology",
+        "--grades", "7", *data, env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "created group year7_science (members-only, approval joining)" in made.stdout
+    assert "https://school.example/groups/year7_science" in made.stdout
+    assert "@year7_science@school.example" in made.stdout
+
+    async def stored() -> tuple[object, ...]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            row = await conn.fetchrow(
+                """SELECT a.kind, a.display_name, g.join_policy, g.members_only, g.subjects,
+                          (SELECT r.role FROM group_roles r JOIN accounts o ON o.id = r.account_id
+                           WHERE r.group_id = a.id AND o.username = 'maya') AS owner_role
+                   FROM accounts a JOIN groups g ON g.account_id = a.id
+                   WHERE a.username = 'year7_science'"""
+            )
+        finally:
+            await conn.close()
+        assert row is not None
+        return tuple(row)
+
+    assert run_sync(stored()) == (
+        "group",
+        "Year 7 science",
+        "approval",
+        True,
+        ["Science", "Biology"],
+        "owner",
+    )
+    unknown = run_command("group", "create", "art", "--owner", "nobody", *data, env=env)
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "commonroom: no one called nobody here"
+    taken = run_command("group", "create", "maya", "--owner", "maya", *data, env=env)
+    assert taken.returncode == 2 and "already taken" in taken.stderr
