@@ -5,7 +5,19 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.paths import static_dir
-from node.web import admin, follow_requests, ops, people, posting, sign_in, sign_up, timelines
+from node.web import (
+    admin,
+    follow_requests,
+    group_actions,
+    group_pages,
+    groups,
+    ops,
+    people,
+    posting,
+    sign_in,
+    sign_up,
+    timelines,
+)
 from node.web import feeds as feed_routes
 from node.web import media as media_routes
 from node.web import settings as settings_routes
@@ -26,6 +38,9 @@ def setup_routes(app: web.Application) -> None:
         settings_routes.routes,
         media_routes.routes,
         feed_routes.routes,
+        groups.routes,  # before group_pages: /groups/new is not a group
+        group_pages.routes,
+        group_actions.routes,
         ops.routes,
     ):
         app.router.add_routes(table)

@@ -85,6 +85,8 @@ async def profile(request: web.Request) -> web.Response:
         request.app[keys.NODE], viewer_of(request), request.match_info["username"],
         max_id(request),
     )  # fmt: skip
+    if author.is_group:  # a group's profile is its group page
+        raise web.HTTPSeeOther(f"/groups/{author.username}")
     host = request.app[keys.SETTINGS].public_host
     shown = await profile_service.profile_view(request.app[keys.NODE], author)
     return await _timeline(
