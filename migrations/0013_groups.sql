@@ -64,3 +64,13 @@ CREATE TABLE group_thread_reads (
     read_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account_id, thread_id)
 );
+
+-- Moderators hear of join requests: a notification names the group asked to join.
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN
+    ('follow', 'follow_request', 'mention', 'reply', 'like', 'boost', 'poll', 'group_request'));
+ALTER TABLE notifications ADD COLUMN group_account bigint REFERENCES accounts (id) ON DELETE CASCADE;
+DROP INDEX notifications_once;
+CREATE UNIQUE INDEX notifications_once ON notifications
+    (account_id, kind, coalesce(from_account, 0), coalesce(from_remote, 0), coalesce(post_id, 0),
+     coalesce(group_account, 0));

@@ -159,6 +159,8 @@ class Presenter:
 
     async def notification(self, notice: Notice) -> JSON | None:
         """A notification, or None when its sender is gone or its post is no longer visible."""
+        if notice.kind == "group_request":
+            return None  # Mastodon has no groups; moderators review requests on the web
         sender = await self._sender(notice.from_handle)
         if sender is None and notice.kind != "poll":
             return None

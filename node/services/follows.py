@@ -101,7 +101,10 @@ async def _follow_local(ctx: NodeContext, account: Account, followee: Account) -
             follower_account=account.id, followee_account=followee.id,
         )  # fmt: skip
         kind = "follow_request" if row.state == "pending" else "follow"
-        await notifications.notify(conn, followee.id, kind, from_account=account.id)
+        if not followee.is_group:
+            await notifications.notify(conn, followee.id, kind, from_account=account.id)
+        elif row.state == "pending":
+            await notifications.notify_group_moderators(conn, followee.id, from_account=account.id)
     return row
 
 

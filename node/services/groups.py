@@ -22,6 +22,7 @@ from node.storage import accounts as account_store
 from node.storage import follows as follow_store
 from node.storage import group_threads as thread_store
 from node.storage import groups as store
+from node.storage import notifications
 from node.storage import remote_actors as actor_store
 from node.storage.group_threads import GroupKey, MemberRow
 from node.storage.groups import GroupRow
@@ -194,6 +195,10 @@ async def join(ctx: NodeContext, account: Account, group: GroupInfo) -> Membersh
             conn, activity_uri=ctx.urls.new_activity(), state=outcome,
             follower_account=account.id, followee_account=group.account_id,
         )  # fmt: skip
+        if outcome == "pending":
+            await notifications.notify_group_moderators(
+                conn, group.account_id, from_account=account.id
+            )
     return await membership(ctx, account, group)
 
 

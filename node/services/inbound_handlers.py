@@ -66,7 +66,10 @@ async def on_follow(ctx: NodeContext, activity: Activity) -> None:
             follower_remote=follower.id, followee_account=account.id,
         )  # fmt: skip
         kind = "follow" if follow.state == "accepted" else "follow_request"
-        await notifications.notify(conn, account.id, kind, from_remote=follower.id)
+        if account.is_group and follow.state == "pending":
+            await notifications.notify_group_moderators(conn, account.id, from_remote=follower.id)
+        elif not account.is_group:
+            await notifications.notify(conn, account.id, kind, from_remote=follower.id)
         if follow.state == "accepted":
             accept = render_accept(
                 ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(username),

@@ -20,6 +20,7 @@ class Notification:
     post_html: str | None
     read: bool
     created_at: datetime
+    group: str | None = None  # the group a `group_request` asks to join (its username)
 
 
 async def notify(
@@ -30,14 +31,30 @@ async def notify(
     from_account: int | None = None,
     from_remote: int | None = None,
     post_id: int | None = None,
+    group_account: int | None = None,
 ) -> None:
     """Record one notification; the same event twice (a redelivery) is recorded once."""
     if from_account is not None and from_account == account_id:
         return  # nobody is told about their own actions
     await conn.execute(
-        """INSERT INTO notifications (account_id, kind, from_account, from_remote, post_id)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
-        account_id, kind, from_account, from_remote, post_id,
+        """INSERT INTO notifications (account_id, kind, from_account, from_remote, post_id,
+               group_account)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        account_id, kind, from_account, from_remote, post_id, group_account,
+    )  # fmt: skip
+
+
+async def notify_group_moderators(
+    conn: Conn, group_account: int, *, from_account: int | None = None,
+    from_remote: int | None = None,
+) -> None:  # fmt: skip
+    """Tell a group's owners and moderators that someone asked to join it."""
+    await conn.execute(
+        """INSERT INTO notifications (account_id, kind, from_account, from_remote, group_account)
+           SELECT r.account_id, 'group_request', $2, $3, $1 FROM group_roles r
+           WHERE r.group_id = $1 AND r.account_id IS DISTINCT FROM $2
+           ON CONFLICT DO NOTHING""",
+        group_account, from_account, from_remote,
     )  # fmt: skip
 
 
@@ -56,8 +73,9 @@ async def list_notifications(
                   coalesce(nullif(a.display_name, ''), a.username,
                            nullif(r.display_name, ''), r.username) AS from_name,
                   coalesce(a.username || '@' || $3, r.username || '@' || r.host) AS from_handle,
-                  p.content_html AS post_html
+                  p.content_html AS post_html, g.username AS group_name
            FROM notifications n
+           LEFT JOIN accounts g ON g.id = n.group_account
            LEFT JOIN accounts a ON a.id = n.from_account
            LEFT JOIN remote_actors r ON r.id = n.from_remote
            LEFT JOIN posts p ON p.id = n.post_id
@@ -68,7 +86,8 @@ async def list_notifications(
     )  # fmt: skip
     return [
         Notification(row["id"], row["kind"], row["from_name"] or "", row["from_handle"] or "",
-                     row["post_id"], row["post_html"], row["read"], row["created_at"])
+                     row["post_id"], row["post_html"], row["read"], row["created_at"],
+                     row["group_name"])
         for row in rows
     ]  # fmt: skip
 

@@ -10,7 +10,7 @@ import pytest
 
 from node.domain.errors import Forbidden
 from node.domain.groups import GroupSettings
-from node.services import group_posts, groups, timelines
+from node.services import group_posts, groups, notifications, timelines
 from node.services.groups import GroupInfo
 from tests.support.federation import FlowNode, run_until_idle
 
@@ -126,6 +126,11 @@ async def test_approval_group_needs_a_moderator_and_invite_only_refuses_stranger
     group, owner, ben, cleo = await _group_on_a(trio, join="approval")
     on_b = await groups.find_group(b.ctx, f"bookclub@{a.host}")
     assert (await groups.membership(b.ctx, ben, on_b)).pending
+    told = await notifications.list_notifications(a.ctx, owner)
+    assert sorted((n.kind, n.from_handle, n.group) for n in told) == [
+        ("group_request", f"ben@{b.host}", "bookclub"),
+        ("group_request", f"cleo@{c.host}", "bookclub"),
+    ]
     requests = await groups.join_requests(a.ctx, owner, group)
     assert sorted(r.handle for r in requests) == [f"ben@{b.host}", f"cleo@{c.host}"]
     ben_request = next(r for r in requests if r.handle.startswith("ben"))

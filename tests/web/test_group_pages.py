@@ -157,8 +157,10 @@ async def test_an_approval_group_lets_in_whom_the_owner_approves(client: Client)
     await _post(client, "/groups/bookclub/join", token)
     _, waiting = await _page(client, "/groups/bookclub")
     assert "waiting for a moderator" in waiting and "Start a thread" not in waiting
-    # When the owner approves the request shown to him
+    # When the owner, told of it in his notifications, approves the request shown to him
     token = await _sign_in(client, "owen")
+    _, told = await _page(client, "/notifications")
+    assert "asked to join" in told and 'href="/groups/bookclub/requests"' in told
     _, requests = await _page(client, "/groups/bookclub/requests")
     match = re.search(r'action="/groups/bookclub/requests/(\d+)"', requests)
     assert match and "@ana" in requests
