@@ -2,8 +2,8 @@
 
 An edit goes through services.posts.edit_post, the web's edit form's service: it keeps the
 earlier version in the history the web shows (`/@name/:id/history`) and sends `Update(Note)` to
-the same servers as the post. That service edits the text; a request that would change the
-content warning, the attachments or the poll is refused with 422 rather than half applied
+the same servers as the post. That service edits the text and the content warning; a request
+that would change the attachments or the poll is refused with 422 rather than half applied
 (sending them unchanged, as apps do, is fine). `language` and `sensitive` are kept as they are
 (`sensitive` follows the content warning, as when posting). docs/api.md says the same.
 """
@@ -46,16 +46,17 @@ async def edit(request: web.Request) -> web.Response:
     params = await Params.read(request)
     presenter = Presenter(ctx, account)
     _refuse_other_changes(params, post, await presenter.status(post))
-    await posts.edit_post(ctx, account, post.id, params.text("status") or "")
+    spoiler = params.text("spoiler_text", 2000)
+    await posts.edit_post(
+        ctx, account, post.id, params.text("status") or "",
+        summary=posts.Keep.SAME if spoiler is None else spoiler,
+    )  # fmt: skip
     edited = await visible_post(ctx, account, str(post.id))
     return responses.json(await Presenter(ctx, account).status(edited))
 
 
 def _refuse_other_changes(params: Params, post: PostView, shown: JSON) -> None:
     """422 for a change services.posts cannot make to a post yet (see the module docstring)."""
-    spoiler = params.text("spoiler_text", 2000)
-    if spoiler is not None and spoiler.strip() != (post.summary or ""):
-        raise unprocessable("Validation failed: the content warning cannot be edited here yet")
     given = params.texts("media_ids", max_items=10, max_length=40)
     if given:
         attached = {m["id"] for m in shown["media_attachments"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +39,12 @@ from node.storage.post_extras import StoredMention
 from node.storage.posts import Post, PostFields
 
 MAX_SUMMARY = 500
+
+
+class Keep(enum.Enum):
+    """An edit that leaves a field as it is."""
+
+    SAME = "same"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +159,21 @@ async def load_extras(conn: Conn, post: Post, urls: Urls) -> PostExtras:
     )  # fmt: skip
 
 
-async def edit_post(ctx: NodeContext, account: Account, post_id: int, text: str) -> Post:
-    Draft(text).validate()
+async def edit_post(
+    ctx: NodeContext, account: Account, post_id: int, text: str,
+    summary: str | Keep | None = Keep.SAME,
+) -> Post:  # fmt: skip
+    """New text (and, when given, a new content warning; "" removes it), federated as
+    `Update`; the earlier version is kept for the history."""
+    Draft(text, summary=summary if isinstance(summary, str) else None).validate()
     composed = await compose(ctx, text)
     async with ctx.db.transaction() as conn:
         post = await _own_post(conn, account, post_id)
+        warning = post.summary if summary is Keep.SAME else (summary or "").strip() or None
         await extras_store.record_edit(conn, post.id, post.content_html, post.summary)
         updated = await store.update_post_content(
-            conn, post.id, composed.rendered.html, post.summary, post.sensitive,
+            conn, post.id, composed.rendered.html, warning,
+            post.sensitive if summary is Keep.SAME else bool(warning),
             datetime.now(UTC), source_text=text,
         )  # fmt: skip
         assert updated is not None

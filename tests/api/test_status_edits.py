@@ -116,12 +116,13 @@ async def test_only_the_author_edits_and_hidden_posts_are_not_found(client: Clie
     assert "Bus leaves at 8" in shown["content"] and shown["edited_at"] is None
 
 
-async def test_an_edit_that_would_change_more_than_the_text_is_refused(client: Client) -> None:
+async def test_an_edit_changes_text_and_warning_and_refuses_media_or_poll_changes(
+    client: Client,
+) -> None:
     await make_user(client, "ana")
     token = await password_token(client, "ana")
     post = await _post(client, token, status="Quiz", poll={"options": ["A", "B"]})
     for body in (
-        {"status": "Quiz 2", "spoiler_text": "Answers inside"},
         {"status": "Quiz 2", "media_ids": ["12345"]},
         {"status": "Quiz 2", "poll": {"options": ["A", "C"]}},
         {"status": ""},
@@ -136,6 +137,16 @@ async def test_an_edit_that_would_change_more_than_the_text_is_refused(client: C
     assert "Quiz 2" in kept["content"] and kept["poll"]["options"][1]["title"] == "B"
     history = await _json(await client.get(f"/api/v1/statuses/{post['id']}/history"))
     assert len(history) == 2, "only the accepted edit is a version"
+    warned = await _json(
+        await client.put(f"/api/v1/statuses/{post['id']}", headers=bearer(token),
+                         json={"status": "Quiz 3", "spoiler_text": "Answers inside"})
+    )  # fmt: skip
+    assert warned["spoiler_text"] == "Answers inside" and warned["sensitive"] is True
+    cleared = await _json(
+        await client.put(f"/api/v1/statuses/{post['id']}", headers=bearer(token),
+                         json={"status": "Quiz 3", "spoiler_text": ""})
+    )  # fmt: skip
+    assert cleared["spoiler_text"] == "" and cleared["sensitive"] is False
     assert history[0]["poll"] == {"options": [{"title": "A"}, {"title": "B"}]}
     reader = await password_token(client, "ana", scopes="read")
     denied = await client.put(f"/api/v1/statuses/{post['id']}", json={"status": "x"},
