@@ -17,6 +17,7 @@ from node.domain.groups import GroupSettings, Membership, join_outcome, validate
 from node.services import directory, follow_requests, follows, profiles
 from node.services.context import NodeContext
 from node.services.db import Database
+from node.services.media_store import media_url
 from node.services.urls import Urls
 from node.storage import accounts as account_store
 from node.storage import follows as follow_store
@@ -48,6 +49,7 @@ class GroupInfo:
     grades: tuple[str, ...] = ()
     members_listed: bool = True
     inbox: str | None = None
+    avatar_url: str | None = None
 
     @property
     def account_id(self) -> int | None:
@@ -61,6 +63,7 @@ def _info(urls: Urls, row: GroupRow) -> GroupInfo:
         handle=row.username, name=s.name, description=s.description, local=True,
         members_only=s.members_only, join_policy=s.join_policy, member_count=row.member_count,
         rules=s.rules, subjects=s.subjects, grades=s.grades, members_listed=s.members_listed,
+        avatar_url=media_url(urls.base, row.avatar_key) if row.avatar_key else None,
     )  # fmt: skip
 
 
@@ -111,6 +114,16 @@ async def update_settings(
         updated = await account_store.get_account(conn, account.id)
         assert updated is not None
         await profiles.send_actor_update(ctx, conn, updated)  # Update(Group) to every member
+
+
+async def set_picture(
+    ctx: NodeContext, moderator: Account, group: GroupInfo, data: bytes, description: str
+) -> None:
+    """The group's avatar (its `icon`), processed like a person's and sent as Update(Group)."""
+    await require_moderator(ctx, moderator, group)
+    await profiles.set_image(
+        ctx, await group_account(ctx, group), "avatar", data, description=description
+    )
 
 
 async def find_group(ctx: NodeContext, handle: str) -> GroupInfo:

@@ -19,12 +19,14 @@ class GroupRow:
     settings: GroupSettings
     created_at: datetime
     member_count: int
+    avatar_key: str | None = None  # the group's picture in the media store
 
 
 _SELECT = """SELECT a.id AS account_id, a.username, a.display_name, a.bio, a.created_at,
         g.join_policy, g.members_only, g.rules, g.subjects, g.grades, g.members_listed,
         (SELECT count(*) FROM follows f WHERE f.followee_account = a.id
-           AND f.state = 'accepted') AS member_count
+           AND f.state = 'accepted') AS member_count,
+        (SELECT p.avatar_key FROM profiles p WHERE p.account_id = a.id) AS avatar_key
     FROM groups g JOIN accounts a ON a.id = g.account_id"""
 
 
@@ -45,6 +47,7 @@ def _group(row: asyncpg.Record) -> GroupRow:
         ),
         created_at=row["created_at"],
         member_count=row["member_count"],
+        avatar_key=row["avatar_key"],
     )
 
 

@@ -20,13 +20,17 @@ from node.domain.groups import (
     JoinPolicy,
     parse_tags,
 )
+from node.routing import csrf_exempt
 from node.services import groups
 from node.services.groups import GroupInfo
+from node.web import csrf
 from node.web.forms import form_text
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of
+from node.web.uploads import read_upload_form
 
 routes = web.RouteTableDef()
+EXPIRED_FORM = "This form has expired. Go back, reload the page and retry."
 
 # `name` for a group here, `name@host` for a group elsewhere (as find_group reads it).
 HANDLE = r"{handle:[A-Za-z0-9_]{1,30}(?:@[A-Za-z0-9.:-]{1,255})?}"
@@ -138,7 +142,8 @@ async def settings_page(request: web.Request) -> web.Response:
     group = await group_for(request)
     await groups.require_moderator(request.app[keys.NODE], account, group)
     saved = {"1": "The group's settings are saved.", "invited": "The invitation is sent.",
-             "role": "The moderators are updated."}.get(request.query.get("saved", ""))  # fmt: skip
+             "role": "The moderators are updated.", "picture": "The group's picture is saved.",
+             }.get(request.query.get("saved", ""))  # fmt: skip
     return await _settings_form(request, account, group, settings_of(group), {}, saved=saved)
 
 
@@ -179,6 +184,26 @@ async def set_role(request: web.Request) -> web.Response:
         problems = {"username": str(error)}
         return await _settings_form(request, account, group, settings_of(group), problems, 422)
     raise web.HTTPSeeOther(f"{group_path(group)}/settings?saved=role")
+
+
+@routes.post(rf"/groups/{HANDLE}/picture")
+@csrf_exempt  # multipart: the token is checked below, once the form is read
+async def upload_picture(request: web.Request) -> web.Response:
+    account, group = signed_in(request), await group_for(request)
+    ctx = request.app[keys.NODE]
+    await groups.require_moderator(ctx, account, group)
+    try:
+        form = await read_upload_form(request, text_fields=("_csrf", "description"),
+                                      field_name="picture")  # fmt: skip
+        if not await csrf.matches(request, form.text.get("_csrf", "")):
+            raise web.HTTPForbidden(text=EXPIRED_FORM)
+        if not form.file:
+            raise ValidationFailed("picture", "choose an image to upload")
+        await groups.set_picture(ctx, account, group, form.file, form.text.get("description", ""))
+    except ValidationFailed as error:
+        problems = {"picture": error.message}
+        return await _settings_form(request, account, group, settings_of(group), problems, 422)
+    raise web.HTTPSeeOther(f"{group_path(group)}/settings?saved=picture")
 
 
 async def _settings_form(

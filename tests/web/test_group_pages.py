@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import aiohttp
 from aiohttp.test_utils import TestClient
 
 from node import keys
@@ -15,6 +16,7 @@ from node.domain.groups import GroupSettings
 from node.services import accounts, groups
 from node.services.context import NodeContext
 from node.services.groups import GroupInfo
+from tests.fixtures.media import images
 from tests.support.html import csrf_token
 
 PASSWORD = "correct horse battery"
@@ -432,3 +434,42 @@ async def test_signed_out_visitors_cannot_make_the_node_look_up_groups_elsewhere
     assert status == 200 and 'role="alert"' in page
     assert "No group found for bookclub@elsewhere.example: sign in to look up" in page
     assert (await client.get("/groups/bookclub@elsewhere.example")).status == 404
+
+
+async def test_a_moderator_gives_the_group_a_picture_that_federates(client: Client) -> None:
+    owen = await _person(client, "owen")
+    await _person(client, "ana")
+    await _group(client, owen)
+    await _sign_in(client, "ana")
+    token = csrf_token((await _page(client, "/groups/bookclub"))[1])
+    form = aiohttp.FormData()
+    form.add_field("_csrf", token)
+    form.add_field("file", images.jpeg(200, 200), filename="club.jpg", content_type="image/jpeg")
+    refused = await client.post("/groups/bookclub/picture", data=form, allow_redirects=False)
+    assert refused.status == 403, "only moderators change the picture"
+
+    token = await _sign_in(client, "owen")
+    form = aiohttp.FormData()
+    form.add_field("_csrf", token)
+    form.add_field("description", "Books on a shelf")
+    form.add_field("file", images.jpeg(200, 200), filename="club.jpg", content_type="image/jpeg")
+    saved = await client.post("/groups/bookclub/picture", data=form, allow_redirects=False)
+    assert (saved.status, saved.headers["Location"]) == (
+        303,
+        "/groups/bookclub/settings?saved=picture",
+    )
+    _, page = await _page(client, "/groups/bookclub")
+    picture = re.search(r'<img class="group-picture" src="([^"]+)"', page)
+    assert picture, "the group page shows its picture"
+    path = "/media/" + picture.group(1).split("/media/", 1)[1]
+    assert (await client.get(path)).status == 200
+    actor = await client.get("/users/bookclub", headers={"Accept": "application/activity+json"})
+    document = await actor.json()
+    assert document["type"] == "Group" and document["icon"]["url"] == picture.group(1)
+    assert document["attributedTo"].endswith("/users/bookclub/moderators")
+
+    form = aiohttp.FormData()
+    form.add_field("_csrf", token)
+    form.add_field("file", b"not an image", filename="x.jpg", content_type="image/jpeg")
+    bad = await client.post("/groups/bookclub/picture", data=form)
+    assert bad.status == 422 and 'id="picture-error"' in await bad.text()
