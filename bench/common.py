@@ -138,6 +138,17 @@ def poll_interval(elapsed: float) -> float:
     return min(0.1, max(0.01, elapsed / 100))
 
 
+def machine_description() -> str:
+    """Cores this process may use and the CPU model, for the results file."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.partition(":")[2].strip()
+                break
+    return f"{len(os.sched_getaffinity(0))} core(s), {model}"
+
+
 # --------------------------------------------------------------------------- CPU accounting
 
 
