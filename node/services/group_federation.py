@@ -118,21 +118,27 @@ async def announce(
         return 0
     me = urls.actor(group.username)
     followers = urls.followers(group.username)
-    public = post.visibility in ("public", "unlisted")
     inboxes = await follow_store.follower_inboxes(conn, group_account)
     inner = {key: value for key, value in activity.items() if key != "@context"}
-    meta = ActivityDoc(
-        id=urls.new_activity(), actor=me,
-        to=(PUBLIC,) if public else (followers,), cc=(followers,) if public else (),
-        audience=me,
-    )  # fmt: skip
+    to, cc = _announce_audience(post.visibility, followers)
+    meta = ActivityDoc(id=urls.new_activity(), actor=me, to=to, cc=cc, audience=me)
     queued = await federate.enqueue(
         conn, render_announce(meta, inner), account_id=group_account, inboxes=inboxes
     )
-    if public and inner.get("type") == "Create" and post.thread_id is None:
+    if post.visibility == "public" and inner.get("type") == "Create" and post.thread_id is None:
         # Mastodon ignores Announce{Create}; a boost of the post's id is what it shows.
         boost = ActivityDoc(id=urls.new_activity(), actor=me, to=(PUBLIC,), cc=(followers,))
         await federate.enqueue(
             conn, render_announce(boost, post.uri), account_id=group_account, inboxes=inboxes
         )
     return queued
+
+
+def _announce_audience(visibility: str, followers: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Public and unlisted posts are announced as Mastodon addresses them; anything else only
+    to the group's followers (members-only groups never reach Public)."""
+    if visibility == "public":
+        return (PUBLIC,), (followers,)
+    if visibility == "unlisted":
+        return (followers,), (PUBLIC,)
+    return (followers,), ()

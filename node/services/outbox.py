@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from federation.crypto import load_private_key
 from federation.delivery import (
     Delivered,
     GiveUp,
@@ -103,6 +104,10 @@ async def _signing_keys(
             assert row is not None
             username, private_pem = row
             keys[account_id] = SigningKey(ctx.urls.key_id(username), private_pem)
+    for key in keys.values():
+        # Parsing a key the first time costs ~40 ms of CPU (it is validated); do it off the
+        # event loop so the first sends of a new key (a group's first fan-out) do not wait.
+        await asyncio.to_thread(load_private_key, key.private_key_pem)
     return keys
 
 

@@ -212,8 +212,16 @@ async def _send(
     meta = ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(account.username),
                        to=to, cc=cc, audience=extras.group_uri)  # fmt: skip
     if post.group_account is not None:
-        # Our own group: it announces the activity to its members (FEP-1b12).
-        await group_federation.announce(ctx, conn, post.group_account, render(meta, obj), post)
+        # Our own group: it announces the activity to its members (FEP-1b12). People
+        # elsewhere who are mentioned in a public post get it too, as from any post.
+        activity = render(meta, obj)
+        await group_federation.announce(ctx, conn, post.group_account, activity, post)
+        if post.visibility in ("public", "unlisted"):
+            mentioned = [m.actor_uri for m in extras.mentions
+                         if m.account_id is None and m.actor_uri != extras.group_uri]  # fmt: skip
+            inboxes = await actor_store.delivery_inboxes_of(conn, mentioned)
+            if inboxes:
+                await federate.enqueue(conn, activity, account_id=account.id, inboxes=inboxes)
         return
     inboxes = await recipients(conn, account, post, extras)
     await federate.enqueue(conn, render(meta, obj), account_id=account.id, inboxes=inboxes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import aiohttp
 from aiohttp.test_utils import TestClient
 
 from node import keys
@@ -94,3 +95,18 @@ def _unescape(value: str) -> str:
         .replace("&gt;", ">")
         .replace("&amp;", "&")
     )
+
+
+async def expect_json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
+    """The body of a response that must have `status` (the body is shown when it has not)."""
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
+async def post_status(client: Client, token: str, text: str, **fields: Any) -> str:
+    """Post through the API; the new status's id."""
+    response = await client.post(
+        "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
+    )
+    body = await expect_json(response)
+    return str(body["id"])

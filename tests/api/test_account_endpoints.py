@@ -4,17 +4,13 @@ requests, account search and pinned posts."""
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import aiohttp
 from PIL import Image
 
-from tests.api.helpers import Client, bearer, make_user, password_token
+from tests.api.helpers import Client, bearer, expect_json, make_user, password_token
 
-
-async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
-    assert response.status == status, await response.text()
-    return await response.json()
+_json = expect_json
 
 
 def _png() -> bytes:

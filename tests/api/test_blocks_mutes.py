@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import orjson
 
 from federation.parse import parse_activity
 from federation.parse_types import Activity
 from node.api.ids import REMOTE_BASE
 from node.services import inbound_handlers
-from tests.api.helpers import Client, bearer, ctx_of, make_user, password_token
+from tests.api.helpers import Client, bearer, ctx_of, expect_json, make_user, password_token
 
-
-async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
-    assert response.status == status, await response.text()
-    return await response.json()
+_json = expect_json
 
 
 async def _post(client: Client, token: str, text: str, **fields: Any) -> dict[str, Any]:

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import orjson
 
 from node.api.ids import REMOTE_BASE
 from node.domain.accounts import Role
 from node.services import accounts
-from tests.api.helpers import PASSWORD, Client, bearer, ctx_of, make_user, password_token
+from tests.api.helpers import (
+    PASSWORD,
+    Client,
+    bearer,
+    ctx_of,
+    expect_json,
+    make_user,
+    password_token,
+    post_status,
+)
+
+_json = expect_json
 
 
-async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
-    assert response.status == status, await response.text()
-    return await response.json()
-
-
-async def _post(client: Client, token: str, text: str, **fields: Any) -> str:
-    body = await _json(
-        await client.post(
-            "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
-        )
-    )
-    return str(body["id"])
+_post = post_status
 
 
 async def _conversations(client: Client, token: str) -> list[dict[str, Any]]:

@@ -5,23 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
+from tests.api.helpers import Client, bearer, expect_json, make_user, password_token, post_status
 
-from tests.api.helpers import Client, bearer, make_user, password_token
-
-
-async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
-    assert response.status == status, await response.text()
-    return await response.json()
+_json = expect_json
 
 
-async def _post(client: Client, token: str, text: str, **fields: Any) -> str:
-    body = await _json(
-        await client.post(
-            "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
-        )
-    )
-    return str(body["id"])
+_post = post_status
 
 
 async def _home(client: Client, token: str) -> dict[str, dict[str, Any]]:

@@ -6,12 +6,9 @@ from typing import Any
 
 import aiohttp
 
-from tests.api.helpers import Client, bearer, make_user, password_token
+from tests.api.helpers import Client, bearer, expect_json, make_user, password_token
 
-
-async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
-    assert response.status == status, await response.text()
-    return await response.json()
+_json = expect_json
 
 
 async def _post(client: Client, token: str, **fields: Any) -> dict[str, Any]:

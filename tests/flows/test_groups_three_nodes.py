@@ -141,3 +141,21 @@ async def test_approval_group_needs_a_moderator_and_invite_only_refuses_stranger
         await group_posts.start_thread(
             c.ctx, cleo, await groups.find_group(c.ctx, f"bookclub@{a.host}"), "Hi", "hello"
         )
+
+
+async def test_people_elsewhere_mentioned_in_a_public_thread_get_it_and_members_only_never(
+    trio: Trio,
+) -> None:
+    a, b, _c = trio
+    owner, ben = await a.user("owner"), await b.user("ben")
+    public = await groups.create_group(a.ctx, owner, "open_club", GroupSettings(name="Open"))
+    closed = await groups.create_group(
+        a.ctx, owner, "staff", GroupSettings(name="Staff", members_only=True)
+    )
+    await group_posts.start_thread(a.ctx, owner, public, "Visit", f"Welcome @ben@{b.host}!")
+    await group_posts.start_thread(a.ctx, owner, closed, "Rota", f"Secret for @ben@{b.host}")
+    await run_until_idle(a, b)
+    shown = await _value(b, "SELECT string_agg(content_html, ' ') FROM posts")
+    assert "Welcome" in shown and "Secret" not in shown
+    told = await notifications.list_notifications(b.ctx, ben)
+    assert [n.kind for n in told] == ["mention"]
