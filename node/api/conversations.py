@@ -26,7 +26,7 @@ def _conversation_id(request: web.Request) -> int:
     return found
 
 
-async def _render(presenter: Presenter, found: list[ConversationView]) -> list[JSON]:
+async def render_conversations(presenter: Presenter, found: list[ConversationView]) -> list[JSON]:
     last_posts = await timelines.visible_posts(
         presenter.ctx, presenter.viewer, [c.last_post_id for c in found]
     )
@@ -56,7 +56,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     page = page_request(request)
     found = await window(fetch, lambda c: c.last_post_id, page, service_page=conversations.PAGE)
     links = link_header(request, [c.last_post_id for c in found])
-    return responses.json(await _render(Presenter(ctx, account), found), headers=links)
+    return responses.json(await render_conversations(Presenter(ctx, account), found), headers=links)
 
 
 @routes.delete("/api/v1/conversations/{id}")
@@ -72,4 +72,4 @@ async def read_conversation(request: web.Request) -> web.Response:
     account = auth.user(request, "write:conversations")
     ctx = request.app[keys.NODE]
     found = await conversations.mark_read(ctx, account, _conversation_id(request))
-    return responses.json((await _render(Presenter(ctx, account), [found]))[0])
+    return responses.json((await render_conversations(Presenter(ctx, account), [found]))[0])

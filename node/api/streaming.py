@@ -2,7 +2,8 @@
 `streaming/index.js`): server-sent events at /api/v1/streaming/<stream> (what Mastodon.py's
 `stream_*` use) and one multiplexed WebSocket at /api/v1/streaming (what web and phone apps
 use). The hub (services.streaming) decides who hears what; this edge authenticates, subscribes,
-renders each status and notification with the Presenter, and writes frames.
+renders each status and notification with the Presenter (and each conversation as
+GET /api/v1/conversations does), and writes frames.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from node import keys
 from node.api import auth
+from node.api.conversations import render_conversations
 from node.api.errors import NEEDS_USER, ApiError, not_found, unauthorized
 from node.api.params import Params
 from node.api.present import Presenter
@@ -24,14 +26,8 @@ from node.domain.accounts import Account, AccountId
 from node.domain.oauth import Grant
 from node.services import accounts, oauth
 from node.services.context import NodeContext
-from node.services.streaming import (
-    Closed,
-    Hub,
-    Listener,
-    Notification,
-    StreamError,
-    parse_channel,
-)
+from node.services.stream_channels import StreamError, parse_channel
+from node.services.streaming import Closed, ConversationView, Hub, Listener, Notification
 from node.services.timelines import PostView
 
 routes = web.RouteTableDef()
@@ -52,6 +48,8 @@ _SSE_STREAMS = {
     "public/remote": "public:remote",
     "hashtag": "hashtag",
     "hashtag/local": "hashtag:local",
+    "list": "list",
+    "direct": "direct",
 }
 _SSE_HEADERS = {
     "Content-Type": "text/event-stream",
@@ -87,7 +85,8 @@ async def _close_streams(app: web.Application) -> None:
 
 
 class _ApiRenderer:
-    """Statuses and notifications as the REST API shows them to the same person."""
+    """Statuses, notifications and conversations as the REST API shows them to the same
+    person."""
 
     def __init__(self, ctx: NodeContext) -> None:
         self._ctx = ctx
@@ -98,6 +97,11 @@ class _ApiRenderer:
     async def notification(self, viewer: Account, notice: Notification) -> str | None:
         entity = await Presenter(self._ctx, viewer).notification(notice)
         return orjson.dumps(entity).decode() if entity is not None else None
+
+    async def conversation(self, viewer: Account, conversation: ConversationView) -> str:
+        # GET /api/v1/conversations's own rendering, so the two cannot drift apart.
+        shown = await render_conversations(Presenter(self._ctx, viewer), [conversation])
+        return orjson.dumps(shown[0]).decode()
 
 
 # -- Server-sent events ----------------------------------------------------------------------
@@ -117,14 +121,14 @@ async def server_sent_events(request: web.Request) -> web.StreamResponse:
         name += ":media"
     account, grant = await _person(request, websocket=False)
     try:
-        channel = parse_channel(name, request.query.get("tag"))
+        channel = parse_channel(name, request.query.get("tag"), request.query.get("list"))
     except StreamError as error:
         raise ApiError(error.status, error.message) from None
     hub = request.app[HUB]
     listener = hub.connect(account, grant)
     try:
         try:
-            hub.subscribe(listener, channel)
+            await hub.subscribe(listener, channel)
         except StreamError as error:
             raise ApiError(error.status, error.message) from None
         response = web.StreamResponse(headers=_SSE_HEADERS)
@@ -175,7 +179,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         # Subscribed before the handshake completes: once a client sees the socket open, the
         # events of `?stream=` reach it. An error can only be told after it.
-        refused = _subscribe(hub, listener, request.query.get("stream"), request.query.get("tag"))
+        query = request.query
+        refused = await _subscribe(
+            hub, listener, query.get("stream"), query.get("tag"), query.get("list")
+        )
         await ws.prepare(request)
         if refused is not None:
             await _send_error(ws, refused)
@@ -203,8 +210,8 @@ async def _read_frames(ws: web.WebSocketResponse, hub: Hub, listener: Listener) 
 
 
 async def _command(ws: web.WebSocketResponse, hub: Hub, listener: Listener, text: str) -> None:
-    """`{"type": "subscribe"|"unsubscribe", "stream": …, "tag": …}`. Anything else is ignored,
-    as Mastodon ignores it (no answer to malformed JSON or an unknown type)."""
+    """`{"type": "subscribe"|"unsubscribe", "stream": …, "tag": …, "list": …}`. Anything else
+    is ignored, as Mastodon ignores it (no answer to malformed JSON or an unknown type)."""
     try:
         command: Any = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -212,26 +219,28 @@ async def _command(ws: web.WebSocketResponse, hub: Hub, listener: Listener, text
     if not isinstance(command, dict):
         return
     stream, tag = _first(command.get("stream")), _first(command.get("tag"))
+    list_param = _first(command.get("list"))
     refused = None
     if command.get("type") == "subscribe":
-        refused = _subscribe(hub, listener, stream or "", tag)
+        refused = await _subscribe(hub, listener, stream or "", tag, list_param)
     elif command.get("type") == "unsubscribe":
         try:
-            hub.unsubscribe(listener, parse_channel(stream or "", tag))
+            hub.unsubscribe(listener, parse_channel(stream or "", tag, list_param))
         except StreamError as error:
             refused = error
     if refused is not None:
         await _send_error(ws, refused)
 
 
-def _subscribe(
-    hub: Hub, listener: Listener, stream: str | None, tag: str | None
+async def _subscribe(
+    hub: Hub, listener: Listener, stream: str | None, tag: str | None, list_param: str | None
 ) -> StreamError | None:
-    """Subscribe, or say why not (an unknown stream, no tag, a token without the scope)."""
+    """Subscribe, or say why not (an unknown stream, no tag or list, someone else's list, a
+    token without the scope)."""
     if stream is None:
         return None
     try:
-        hub.subscribe(listener, parse_channel(stream, tag))
+        await hub.subscribe(listener, parse_channel(stream, tag, list_param))
     except StreamError as error:
         return error
     return None

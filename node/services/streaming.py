@@ -4,9 +4,12 @@ every revoked token), so a post written through any process reaches the people s
 every process, and it hands each connected listener the events meant for it.
 
 Who hears what follows the timelines, not a rule of its own: a post goes to a `user` stream only
-if the home timeline would list it for that person, to the public and hashtag streams only if
-those timelines would, and every recipient's copy is read back through services.timelines with
-that person as the viewer before it is rendered. The edge renders (Renderer), the hub decides.
+if the home timeline would list it for that person, to a `list` stream only if that list's
+timeline would show it to its owner, to the public and hashtag streams only if those timelines
+would, and every recipient's copy is read back through services.timelines with that person as
+the viewer before it is rendered. A new mentioned-only post goes to the `direct` streams of the
+people in it as their conversation, read back through services.conversations. The edge renders
+(Renderer), the hub decides; the streams themselves are in services.stream_channels.
 """
 
 from __future__ import annotations
@@ -16,21 +19,31 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from node.domain.accounts import Account
+from node.domain.errors import NotFound
 from node.domain.oauth import Grant, allows
-from node.domain.policies import PostFacts, ViewerFacts, is_author, is_listed, may_see
-from node.domain.text import normalise_tag
-from node.services import timelines
+from node.domain.policies import ViewerFacts
+from node.services import conversations, lists, timelines
 from node.services.context import NodeContext
+from node.services.conversations import ConversationView
+from node.services.stream_channels import (
+    MISSING_SCOPES,
+    NOT_YOUR_LIST,
+    STATUS_KINDS,
+    Channel,
+    StreamError,
+    hears_delete,
+    hears_post,
+)
 from node.services.timelines import PostView
 from node.storage import streaming as store
 from node.storage.notifications import Notification
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Channel", "Closed", "Event", "Hub", "Listener", "Notification", "Renderer"]
+__all__ = ["Closed", "ConversationView", "Event", "Hub", "Listener", "Notification", "Renderer"]
 
 # Events waiting for a slow client; past this it is disconnected (and reconnects).
 LISTENER_BACKLOG = 500
@@ -38,72 +51,6 @@ LISTENER_BACKLOG = 500
 INBOX_BACKLOG = 10_000
 RECONNECT_SECONDS = 2.0
 LISTEN_STARTUP_SECONDS = 10.0
-
-# Mastodon's error messages (streaming/index.js), which clients show or log as they are.
-UNKNOWN_STREAM = "Unknown stream type"
-MISSING_TAG = "Missing tag name parameter"
-MISSING_SCOPES = "Access token does not have the required scopes"
-
-
-class StreamError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-# -- Channels --------------------------------------------------------------------------------
-
-Kind = Literal["user", "notification", "public", "hashtag"]
-Origin = Literal["any", "local", "remote"]
-
-# Mastodon's stream names. `list` and `direct` are not offered: there are no lists, and
-# conversations are not implemented (docs/api.md).
-_STREAMS: dict[str, tuple[Kind, Origin, bool]] = {
-    "user": ("user", "any", False),
-    "user:notification": ("notification", "any", False),
-    "public": ("public", "any", False),
-    "public:media": ("public", "any", True),
-    "public:local": ("public", "local", False),
-    "public:local:media": ("public", "local", True),
-    "public:remote": ("public", "remote", False),
-    "public:remote:media": ("public", "remote", True),
-    "hashtag": ("hashtag", "any", False),
-    "hashtag:local": ("hashtag", "local", False),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Channel:
-    name: str
-    kind: Kind
-    origin: Origin = "any"
-    media: bool = False
-    tag: str | None = None  # normalised, for matching
-    shown_tag: str | None = None  # as the client wrote it, echoed in `stream`
-
-    @property
-    def stream(self) -> tuple[str, ...]:
-        return (self.name, self.shown_tag) if self.shown_tag else (self.name,)
-
-    @property
-    def scope(self) -> str:
-        return "read:notifications" if self.kind == "notification" else "read:statuses"
-
-
-def parse_channel(name: str, tag: str | None = None) -> Channel:
-    """A stream as Mastodon names it (`hashtag:local` + tag); StreamError(400) otherwise."""
-    known = _STREAMS.get(name)
-    if known is None:
-        raise StreamError(400, UNKNOWN_STREAM)
-    kind, origin, media = known
-    if kind != "hashtag":
-        return Channel(name, kind, origin, media)
-    shown = (tag or "").strip().lstrip("#")
-    if not shown:
-        raise StreamError(400, MISSING_TAG)
-    return Channel(name, kind, origin, media, normalise_tag(shown), shown)
-
 
 # -- Listeners -------------------------------------------------------------------------------
 
@@ -178,6 +125,8 @@ class Renderer(Protocol):
 
     async def notification(self, viewer: Account, notice: Notification) -> str | None: ...
 
+    async def conversation(self, viewer: Account, conversation: ConversationView) -> str: ...
+
 
 # -- The hub ---------------------------------------------------------------------------------
 
@@ -201,11 +150,16 @@ class Hub:
         self._listeners.discard(listener)
         listener.close(reason)
 
-    @staticmethod
-    def subscribe(listener: Listener, channel: Channel) -> None:
-        """StreamError(401) if the token may not read this stream (Mastodon's checkScopes)."""
+    async def subscribe(self, listener: Listener, channel: Channel) -> None:
+        """StreamError(401) if the token may not read this stream (Mastodon's checkScopes), or
+        the list is not this person's (Mastodon's authorizeListAccess)."""
         if not allows(listener.scopes, channel.scope):
             raise StreamError(401, MISSING_SCOPES)
+        if channel.list_id is not None:
+            try:
+                await lists.get_list(self._ctx, listener.account, channel.list_id)
+            except NotFound:
+                raise StreamError(401, NOT_YOUR_LIST) from None
         listener.channels.add(channel)
 
     @staticmethod
@@ -288,23 +242,31 @@ class Hub:
             for listener in [li for li in self._listeners if li.token_id == notice.token_id]:
                 self.disconnect(listener, "access token revoked")
 
-    def _status_listeners(self) -> list[Listener]:
-        return [li for li in self._listeners
-                if any(c.kind != "notification" for c in li.channels)]  # fmt: skip
+    def _streaming(self, kinds: frozenset[str]) -> dict[int, list[Listener]]:
+        """The listeners with a stream of these kinds, by person."""
+        by_account: dict[int, list[Listener]] = {}
+        for listener in self._listeners:
+            if any(c.kind in kinds for c in listener.channels):
+                by_account.setdefault(listener.account.id, []).append(listener)
+        return by_account
 
     async def _post_written(self, notice: store.PostWritten) -> None:
-        by_account: dict[int, list[Listener]] = {}
-        for listener in self._status_listeners():
-            by_account.setdefault(listener.account.id, []).append(listener)
+        await self._post_to_timelines(notice)
+        if notice.event == "update":  # conversations change with new posts, not edits
+            await self._post_to_conversations(notice.post_id)
+
+    async def _post_to_timelines(self, notice: store.PostWritten) -> None:
+        by_account = self._streaming(STATUS_KINDS)
         if not by_account:
             return
+        list_ids = _list_ids(by_account)
         async with self._ctx.db.connection() as conn:
-            audience = await store.post_audience(conn, notice.post_id, sorted(by_account))
+            audience = await store.post_audience(conn, notice.post_id, sorted(by_account), list_ids)
         if audience is None:
             return
-        for account_id in sorted(audience.in_home | audience.listed):
-            targets = [(li, c) for li in by_account[account_id]
-                       for c in li.channels if _hears_post(c, account_id, audience)]  # fmt: skip
+        for account_id, group in sorted(by_account.items()):
+            targets = [(li, c) for li in group
+                       for c in li.channels if hears_post(c, account_id, audience)]  # fmt: skip
             if not targets:
                 continue
             viewer = targets[0][0].account
@@ -316,25 +278,48 @@ class Hub:
             for listener, channel in targets:
                 listener.deliver(Event(notice.event, payload, channel.stream))
 
+    async def _post_to_conversations(self, post_id: int) -> None:
+        by_account = self._streaming(frozenset({"direct"}))
+        if not by_account:
+            return
+        async with self._ctx.db.connection() as conn:
+            people = await store.direct_participants(conn, post_id)
+        for account_id in sorted(people & by_account.keys()):
+            viewer = by_account[account_id][0].account
+            # The conversation as GET /api/v1/conversations has it now: the newest one whose
+            # last post is at most this one, if that is this one's (it is not when the viewer
+            # may not see the post, or a newer post in it has already come and will be sent).
+            page = await conversations.list_conversations(self._ctx, viewer, post_id + 1)
+            if not page or page[0].last_post_id != post_id:
+                continue
+            payload = await self._renderer.conversation(viewer, page[0])
+            for listener in by_account[account_id]:
+                for channel in listener.channels:
+                    if channel.kind == "direct":
+                        listener.deliver(Event("conversation", payload, channel.stream))
+
     async def _post_deleted(self, notice: store.PostDeleted) -> None:
-        listeners = self._status_listeners()
-        if not listeners:
+        by_account = self._streaming(STATUS_KINDS)
+        if not by_account:
             return
         facts = notice.facts
-        viewers = sorted({li.account.id for li in listeners})
+        list_ids = _list_ids(by_account)
         async with self._ctx.db.connection() as conn:
             relations = await store.relations_to_author(
-                conn, viewers, facts.author_account, facts.author_remote
+                conn, sorted(by_account), facts.author_account, facts.author_remote
             )
-        for listener in listeners:
-            account_id = listener.account.id
+            on_lists = await store.lists_holding(
+                conn, list_ids, facts.author_account, facts.author_remote
+            ) if list_ids else frozenset()  # fmt: skip
+        for account_id, group in by_account.items():
             relation = relations[account_id]
             viewer = ViewerFacts(account_id=account_id, follows_author=relation.follows_author,
                                  mentioned=account_id in notice.mentioned,
                                  blocked_by_author=relation.blocked_by_author)  # fmt: skip
-            for channel in listener.channels:
-                if _hears_delete(channel, facts, viewer):
-                    listener.deliver(Event("delete", str(notice.post_id), channel.stream))
+            for listener in group:
+                for channel in listener.channels:
+                    if hears_delete(channel, facts, viewer, on_lists):
+                        listener.deliver(Event("delete", str(notice.post_id), channel.stream))
 
     async def _notification_added(self, notice: store.NotificationAdded) -> None:
         targets = [(li, c) for li in self._listeners if li.account.id == notice.account_id
@@ -358,27 +343,6 @@ class Hub:
             listener.deliver(Event("notification", payload, channel.stream))
 
 
-def _hears_post(channel: Channel, account_id: int, audience: store.PostAudience) -> bool:
-    if channel.kind == "user":
-        return account_id in audience.in_home
-    if channel.kind == "notification" or account_id not in audience.listed:
-        return False
-    if channel.tag is not None and channel.tag not in audience.tags:
-        return False
-    if channel.media and not audience.has_media:
-        return False
-    return channel.origin == "any" or (channel.origin == "local") == audience.local
-
-
-def _hears_delete(channel: Channel, facts: PostFacts, viewer: ViewerFacts) -> bool:
-    """Whoever could have been sent the post. Its tags and media went with the row, so every
-    hashtag and media stream that could have carried a public post hears of its deletion: an
-    id of a public post, which clients ignore when they do not show it."""
-    if channel.kind == "notification" or not may_see(facts, viewer):
-        return False
-    if channel.kind == "user":
-        return is_author(facts, viewer) or viewer.follows_author or viewer.mentioned
-    if not is_listed(facts):
-        return False
-    local = facts.author_account is not None
-    return channel.origin == "any" or (channel.origin == "local") == local
+def _list_ids(by_account: dict[int, list[Listener]]) -> list[int]:
+    return sorted({c.list_id for group in by_account.values() for li in group
+                   for c in li.channels if c.list_id is not None})  # fmt: skip

@@ -1,6 +1,6 @@
 """What the streaming hub asks the database: the 'stream' NOTIFY channel and its payloads
-(migration 0010), who among the people streaming a post would see it where, and one
-notification by id."""
+(migration 0010), who among the people streaming a post would see it where (home, public and
+hashtag timelines, lists, conversations), and one notification by id."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from node.domain.policies import PostFacts
 from node.storage import notifications
 from node.storage.notifications import Notification
 from node.storage.pool import Conn, Database
-from node.storage.timelines import in_home, listed_for
+from node.storage.timelines import in_home, in_list, listed_for
 
 CHANNEL = "stream"
 
@@ -91,10 +91,12 @@ def parse_notice(raw: str) -> StreamNotice:
 @dataclass(frozen=True, slots=True)
 class PostAudience:
     """Of the viewers asked about: who has the post on their home timeline, and who sees it on
-    the public and hashtag timelines; and the facts the public streams filter on."""
+    the public and hashtag timelines; of the lists asked about, which show it to their owner;
+    and the facts the public streams filter on."""
 
     in_home: frozenset[int]
     listed: frozenset[int]
+    lists: frozenset[int]
     local: bool
     has_media: bool
     tags: frozenset[str]
@@ -115,15 +117,43 @@ WHERE p.id = $1
 """
 
 
-async def post_audience(conn: Conn, post_id: int, viewers: Sequence[int]) -> PostAudience | None:
+def _shown_on_list() -> str:
+    """node.storage.timelines.list_posts's condition on a `posts p` row for a `lists l` row: as
+    the list's owner, with its members and its replies policy (the three migration 0012
+    allows)."""
+    accounts, remotes = (
+        f"""ARRAY(SELECT f.followee_{side} FROM list_members lm
+                  JOIN follows f ON f.id = lm.follow_id
+                  WHERE lm.list_id = l.id AND f.followee_{side} IS NOT NULL)"""
+        for side in ("account", "remote")
+    )
+    cases = " ".join(
+        f"WHEN '{policy}' THEN {in_list('l.account_id', accounts, remotes, policy)}"
+        for policy in ("followed", "list", "none")
+    )
+    return f"CASE l.replies_policy {cases} ELSE FALSE END"
+
+
+# $1 post, $2 the lists.
+_LISTS_SHOWING = f"""
+SELECT l.id FROM lists l CROSS JOIN posts p
+WHERE p.id = $1 AND l.id = ANY($2::bigint[]) AND {_shown_on_list()}
+"""
+
+
+async def post_audience(
+    conn: Conn, post_id: int, viewers: Sequence[int], list_ids: Sequence[int] = ()
+) -> PostAudience | None:
     """None when the post is gone (deleted before the hub got to it) or nobody was asked."""
     rows = await conn.fetch(_AUDIENCE, post_id, list(viewers))
     if not rows:
         return None
+    lists = await conn.fetch(_LISTS_SHOWING, post_id, list(list_ids)) if list_ids else []
     first = rows[0]
     return PostAudience(
         in_home=frozenset(row["viewer"] for row in rows if row["in_home"]),
         listed=frozenset(row["viewer"] for row in rows if row["listed"]),
+        lists=frozenset(row["id"] for row in lists),
         local=first["local"],
         has_media=first["has_media"],
         tags=frozenset(first["tags"]),
@@ -152,6 +182,34 @@ async def relations_to_author(
         list(viewers), author_account, author_remote,
     )  # fmt: skip
     return {row["viewer"]: Relation(row["follows"], row["blocked"]) for row in rows}
+
+
+async def lists_holding(
+    conn: Conn, list_ids: Sequence[int], author_account: int | None, author_remote: int | None
+) -> frozenset[int]:
+    """Of these lists, those the author of a deleted post is on."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT lm.list_id FROM list_members lm JOIN follows f ON f.id = lm.follow_id
+           WHERE lm.list_id = ANY($1::bigint[])
+             AND (f.followee_account = $2 OR f.followee_remote = $3)""",
+        list(list_ids), author_account, author_remote,
+    )  # fmt: skip
+    return frozenset(row["list_id"] for row in rows)
+
+
+async def direct_participants(conn: Conn, post_id: int) -> frozenset[int]:
+    """The local people a mentioned-only post is between: its author and those it mentions
+    (none when the post is not direct, or gone). Whether each may still see it is for the
+    conversation query to say."""
+    rows = await conn.fetch(
+        """SELECT p.author_account AS account_id FROM posts p
+           WHERE p.id = $1 AND p.visibility = 'direct' AND p.author_account IS NOT NULL
+           UNION
+           SELECT m.account_id FROM post_mentions m JOIN posts p ON p.id = m.post_id
+           WHERE p.id = $1 AND p.visibility = 'direct' AND m.account_id IS NOT NULL""",
+        post_id,
+    )  # fmt: skip
+    return frozenset(row["account_id"] for row in rows)
 
 
 async def notification(

@@ -152,17 +152,34 @@ async def by_ids(conn: Conn, viewer: int | None, ids: list[int]) -> list[PostVie
     return _views(rows)
 
 
-# Which replies a list shows (Mastodon's replies_policy): none; replies to the owner or a
-# member ("list"); replies to the owner or anyone they follow ("followed").
-_LIST_REPLIES = {
-    "none": "FALSE",
-    "list": """(q.author_account = $1 OR q.author_account = ANY($4::bigint[])
-                OR q.author_remote = ANY($5::bigint[]))""",
-    "followed": """(q.author_account = $1 OR EXISTS (
-                SELECT 1 FROM follows f WHERE f.follower_account = $1 AND f.state = 'accepted'
+def _list_replies(policy: str, viewer: str, accounts: str, remotes: str) -> str:
+    """Which replies a list shows (Mastodon's replies_policy), as a condition on the replied-to
+    post `q`: none; replies to the owner or a member ("list"); replies to the owner or anyone
+    they follow ("followed")."""
+    if policy == "list":
+        return f"""(q.author_account = {viewer}::bigint OR q.author_account = ANY({accounts})
+                OR q.author_remote = ANY({remotes}))"""
+    if policy == "followed":
+        return f"""(q.author_account = {viewer}::bigint OR EXISTS (
+                SELECT 1 FROM follows f WHERE f.follower_account = {viewer}::bigint
+                  AND f.state = 'accepted'
                   AND (f.followee_account = q.author_account
-                       OR f.followee_remote = q.author_remote)))""",
-}
+                       OR f.followee_remote = q.author_remote)))"""
+    if policy == "none":
+        return "FALSE"
+    raise ValueError(f"unknown replies policy {policy!r}")
+
+
+def in_list(viewer: str, accounts: str, remotes: str, replies_policy: str) -> str:
+    """A condition on a `posts p` row: it belongs on the timeline of a list of the local account
+    at `viewer` whose members are the bigint arrays `accounts` and `remotes` (SQL expressions)
+    and whose replies policy is `replies_policy`. The streaming API uses it too, so a list's
+    stream carries exactly what its timeline shows."""
+    replies = _list_replies(replies_policy, viewer, accounts, remotes)
+    return f"""(p.author_account = ANY({accounts}) OR p.author_remote = ANY({remotes}))
+            AND (p.in_reply_to_id IS NULL AND p.in_reply_to_uri IS NULL
+                 OR EXISTS (SELECT 1 FROM posts q WHERE q.id = p.in_reply_to_id AND {replies}))
+            AND {visible_to(viewer)} AND {not_muted_by(viewer)} AND {not_muted(viewer)}"""
 
 
 async def list_posts(
@@ -171,13 +188,9 @@ async def list_posts(
 ) -> list[PostView]:  # fmt: skip
     """Posts by these members of one of the viewer's lists that the viewer may see (the home
     timeline's rules). Members come as id arrays so the planner can read by author."""
-    replies = _LIST_REPLIES[replies_policy]
     rows = await conn.fetch(
-        f"""{_VIEW} WHERE (p.author_account = ANY($4::bigint[])
-                           OR p.author_remote = ANY($5::bigint[]))
-            AND (p.in_reply_to_id IS NULL AND p.in_reply_to_uri IS NULL
-                 OR EXISTS (SELECT 1 FROM posts q WHERE q.id = p.in_reply_to_id AND {replies}))
-            AND {visible_to("$1")} AND {not_muted_by("$1")} AND {not_muted("$1")} {_PAGE}""",
+        f"""{_VIEW} WHERE {in_list("$1", "$4::bigint[]", "$5::bigint[]", replies_policy)}
+            {_PAGE}""",
         viewer, limit, max_id, accounts, remotes,
     )  # fmt: skip
     return _views(rows)

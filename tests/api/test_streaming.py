@@ -31,90 +31,54 @@ from tests.api.helpers import (
     register_app,
 )
 from tests.api.served import PASSWORD, ServedNode, served_node
+from tests.api.streams import (
+    WAIT,
+    EventStream,
+    follow_account,
+    next_frame,
+    open_ws,
+    post_json,
+    status_of,
+    subscribed,
+    timeline_ids,
+)
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.nodes import node_settings
-
-WAIT = 10.0  # seconds an expected event may take; nothing here waits for an absent one
-Frame = dict[str, Any]
-
-
-async def _post(client: Client, token: str, text: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
-    )
-    assert response.status == 200, await response.text()
-    body: dict[str, Any] = await response.json()
-    return body
-
-
-async def _follow(client: Client, token: str, account_id: int) -> None:
-    response = await client.post(f"/api/v1/accounts/{account_id}/follow", headers=bearer(token))
-    assert response.status == 200, await response.text()
-    assert (await response.json())["following"] is True
-
-
-async def _ws(client: Client, token: str, **query: str) -> aiohttp.ClientWebSocketResponse:
-    return await client.ws_connect("/api/v1/streaming", headers=bearer(token), params=query)
-
-
-async def _frame(ws: aiohttp.ClientWebSocketResponse) -> Frame:
-    message = await ws.receive(timeout=WAIT)
-    assert message.type == WSMsgType.TEXT, message
-    frame: Frame = orjson.loads(message.data)
-    return frame
-
-
-async def _subscribed(ws: aiohttp.ClientWebSocketResponse, *commands: Frame) -> None:
-    """Send subscribe commands, then one the server refuses: its error comes back after the
-    commands before it were applied (they are handled in order), so none is in flight."""
-    for command in commands:
-        await ws.send_json(command)
-    await ws.send_json({"type": "subscribe", "stream": "no-such-stream"})
-    assert await _frame(ws) == {"error": "Unknown stream type", "status": 400}
-
-
-def _status(frame: Frame) -> dict[str, Any]:
-    assert frame["event"] in {"update", "status.update"}, frame
-    status: dict[str, Any] = orjson.loads(frame["payload"])
-    return status
-
-
-# -- WebSocket -----------------------------------------------------------------------------
 
 
 async def test_user_stream_gets_home_posts_mentions_edits_and_deletes(client: Client) -> None:
     await make_user(client, "ana")
     ben = await make_user(client, "ben")
     ana_token, ben_token = await password_token(client, "ana"), await password_token(client, "ben")
-    await _follow(client, ana_token, ben.id)
-    ws = await _ws(client, ana_token, stream="user")
+    await follow_account(client, ana_token, ben.id)
+    ws = await open_ws(client, ana_token, stream="user")
 
-    posted = await _post(client, ben_token, "Field trip forms are due #science")
-    frame = await _frame(ws)
+    posted = await post_json(client, ben_token, "Field trip forms are due #science")
+    frame = await next_frame(ws)
     assert frame["stream"] == ["user"] and frame["event"] == "update"
     assert isinstance(frame["payload"], str), "the payload is JSON text, not an object"
-    status = _status(frame)
+    status = status_of(frame)
     assert status["id"] == posted["id"] and "Field trip forms" in status["content"]
     assert status["account"]["username"] == "ben"
 
-    mention = await _post(client, ben_token, "@ana can you bring the permission slips?")
-    frames = [await _frame(ws), await _frame(ws)]
+    mention = await post_json(client, ben_token, "@ana can you bring the permission slips?")
+    frames = [await next_frame(ws), await next_frame(ws)]
     by_event = {f["event"]: f for f in frames}
-    assert _status(by_event["update"])["id"] == mention["id"]
+    assert status_of(by_event["update"])["id"] == mention["id"]
     notification = orjson.loads(by_event["notification"]["payload"])
     assert notification["type"] == "mention" and notification["account"]["username"] == "ben"
     assert notification["status"]["id"] == mention["id"]
 
     await posts.edit_post(ctx_of(client), ben, int(posted["id"]), "Forms due Friday #science")
-    frame = await _frame(ws)
+    frame = await next_frame(ws)
     assert frame["event"] == "status.update"
-    edited = _status(frame)
+    edited = status_of(frame)
     assert edited["id"] == posted["id"] and "due Friday" in edited["content"]
 
     deleted = await client.delete(f"/api/v1/statuses/{posted['id']}", headers=bearer(ben_token))
     assert deleted.status == 200
-    assert await _frame(ws) == {"stream": ["user"], "event": "delete", "payload": posted["id"]}
+    assert await next_frame(ws) == {"stream": ["user"], "event": "delete", "payload": posted["id"]}
 
 
 async def test_followers_only_post_reaches_followers_not_others_nor_public_streams(
@@ -126,27 +90,27 @@ async def test_followers_only_post_reaches_followers_not_others_nor_public_strea
     ana_token = await password_token(client, "ana")
     ben_token = await password_token(client, "ben")
     cara_token = await password_token(client, "cara")
-    await _follow(client, ana_token, ben.id)
-    follower = await _ws(client, ana_token, stream="user")
-    stranger = await _ws(client, cara_token)
-    await _subscribed(
+    await follow_account(client, ana_token, ben.id)
+    follower = await open_ws(client, ana_token, stream="user")
+    stranger = await open_ws(client, cara_token)
+    await subscribed(
         stranger,
         {"type": "subscribe", "stream": "user"},
         {"type": "subscribe", "stream": "public"},
         {"type": "subscribe", "stream": "hashtag", "tag": "StaffRoom"},
     )
 
-    private = await _post(client, ben_token, "Cover needed period 3 #staffroom",
+    private = await post_json(client, ben_token, "Cover needed period 3 #staffroom",
                           visibility="private")  # fmt: skip
-    assert _status(await _frame(follower))["id"] == private["id"]
+    assert status_of(await next_frame(follower))["id"] == private["id"]
 
     # A public post after it: the stranger's first events are this one's, so the private
     # post was never sent to any of their streams.
-    public = await _post(client, ben_token, "Bake sale on Friday #staffroom")
-    heard = [await _frame(stranger), await _frame(stranger)]
+    public = await post_json(client, ben_token, "Bake sale on Friday #staffroom")
+    heard = [await next_frame(stranger), await next_frame(stranger)]
     assert {tuple(f["stream"]) for f in heard} == {("public",), ("hashtag", "StaffRoom")}
-    assert {_status(f)["id"] for f in heard} == {public["id"]}
-    assert _status(await _frame(follower))["id"] == public["id"]
+    assert {status_of(f)["id"] for f in heard} == {public["id"]}
+    assert status_of(await next_frame(follower))["id"] == public["id"]
 
 
 async def test_a_direct_post_and_its_deletion_reach_only_the_mentioned_person(
@@ -157,39 +121,39 @@ async def test_a_direct_post_and_its_deletion_reach_only_the_mentioned_person(
     await make_user(client, "cara")
     ana_token, ben_token = await password_token(client, "ana"), await password_token(client, "ben")
     cara_token = await password_token(client, "cara")
-    await _follow(client, cara_token, ben.id)  # a follower, not addressed
-    mentioned = await _ws(client, ana_token, stream="user")
-    follower = await _ws(client, cara_token, stream="user")
+    await follow_account(client, cara_token, ben.id)  # a follower, not addressed
+    mentioned = await open_ws(client, ana_token, stream="user")
+    follower = await open_ws(client, cara_token, stream="user")
 
-    direct = await _post(client, ben_token, "@ana your grades are in", visibility="direct")
-    frames = [await _frame(mentioned), await _frame(mentioned)]
+    direct = await post_json(client, ben_token, "@ana your grades are in", visibility="direct")
+    frames = [await next_frame(mentioned), await next_frame(mentioned)]
     assert {f["event"] for f in frames} == {"update", "notification"}
     assert all(direct["id"] in f["payload"] for f in frames)
 
-    public = await _post(client, ben_token, "Good luck on the exams")
-    assert _status(await _frame(follower))["id"] == public["id"], "the direct post never came"
+    public = await post_json(client, ben_token, "Good luck on the exams")
+    assert status_of(await next_frame(follower))["id"] == public["id"], "the direct post never came"
 
     for post in (direct, public):
         gone = await client.delete(f"/api/v1/statuses/{post['id']}", headers=bearer(ben_token))
         assert gone.status == 200
-    assert await _frame(mentioned) == {
+    assert await next_frame(mentioned) == {
         "stream": ["user"],
         "event": "delete",
         "payload": direct["id"],
     }
-    assert (await _frame(follower))["payload"] == public["id"], "only the post they were sent"
+    assert (await next_frame(follower))["payload"] == public["id"], "only the post they were sent"
 
 
 async def test_notification_stream_carries_only_notifications(client: Client) -> None:
     ana = await make_user(client, "ana")
     await make_user(client, "ben")
     ana_token, ben_token = await password_token(client, "ana"), await password_token(client, "ben")
-    ws = await _ws(client, ana_token, stream="user:notification")
+    ws = await open_ws(client, ana_token, stream="user:notification")
 
-    await _follow(client, ben_token, ana.id)
-    await _post(client, ana_token, "My own post is not a notification")
-    await _post(client, ben_token, "@ana thanks for the worksheet")
-    follow, mention = await _frame(ws), await _frame(ws)
+    await follow_account(client, ben_token, ana.id)
+    await post_json(client, ana_token, "My own post is not a notification")
+    await post_json(client, ben_token, "@ana thanks for the worksheet")
+    follow, mention = await next_frame(ws), await next_frame(ws)
     assert follow["stream"] == ["user:notification"] and follow["event"] == "notification"
     assert orjson.loads(follow["payload"])["type"] == "follow"
     assert orjson.loads(mention["payload"])["type"] == "mention"
@@ -198,33 +162,33 @@ async def test_notification_stream_carries_only_notifications(client: Client) ->
 async def test_unsubscribe_stops_a_stream_and_the_connection_stays_up(client: Client) -> None:
     await make_user(client, "ana")
     ana_token = await password_token(client, "ana")
-    ws = await _ws(client, ana_token, stream="public:local")
-    await _subscribed(ws, {"type": "unsubscribe", "stream": "public:local"},
+    ws = await open_ws(client, ana_token, stream="public:local")
+    await subscribed(ws, {"type": "unsubscribe", "stream": "public:local"},
                       {"type": "subscribe", "stream": "hashtag:local", "tag": "maths"})  # fmt: skip
 
-    await _post(client, ana_token, "Not tagged")
-    tagged = await _post(client, ana_token, "Tagged #Maths")
-    frame = await _frame(ws)
-    assert frame["stream"] == ["hashtag:local", "maths"] and _status(frame)["id"] == tagged["id"]
+    await post_json(client, ana_token, "Not tagged")
+    tagged = await post_json(client, ana_token, "Tagged #Maths")
+    frame = await next_frame(ws)
+    assert frame["stream"] == ["hashtag:local", "maths"] and status_of(frame)["id"] == tagged["id"]
 
 
 async def test_junk_from_the_client_is_ignored_or_answered_never_fatal(client: Client) -> None:
     await make_user(client, "ana")
     token = await password_token(client, "ana")
-    ws = await _ws(client, token, stream="nonsense")
-    assert await _frame(ws) == {"error": "Unknown stream type", "status": 400}
+    ws = await open_ws(client, token, stream="nonsense")
+    assert await next_frame(ws) == {"error": "Unknown stream type", "status": 400}
 
     await ws.send_str("{not json")
     await ws.send_str("[1, 2, 3]")
     await ws.send_json({"type": "dance", "stream": "public"})
     await ws.send_json({"type": "subscribe", "stream": "hashtag"})
-    assert await _frame(ws) == {"error": "Missing tag name parameter", "status": 400}
+    assert await next_frame(ws) == {"error": "Missing tag name parameter", "status": 400}
     await ws.send_json({"type": "subscribe", "stream": ["public", "user"]})
-    await _subscribed(ws)
+    await subscribed(ws)
 
-    posted = await _post(client, token, "Still listening")
-    frame = await _frame(ws)
-    assert frame["stream"] == ["public"] and _status(frame)["id"] == posted["id"]
+    posted = await post_json(client, token, "Still listening")
+    frame = await next_frame(ws)
+    assert frame["stream"] == ["public"] and status_of(frame)["id"] == posted["id"]
 
     await ws.send_bytes(b"\x00\x01")
     closing = await ws.receive(timeout=WAIT)
@@ -252,14 +216,14 @@ async def test_every_stream_needs_a_person_s_token(client: Client) -> None:
     sse = await client.get("/api/v1/streaming/public", headers=bearer(write_only))
     assert sse.status == 401
     assert (await sse.json())["error"] == "Access token does not have the required scopes"
-    ws = await _ws(client, write_only, stream="public")
-    assert await _frame(ws) == {
+    ws = await open_ws(client, write_only, stream="public")
+    assert await next_frame(ws) == {
         "error": "Access token does not have the required scopes",
         "status": 401,
     }
     notifications_only = await password_token(client, "ana", scopes="read:notifications")
-    notes = await _ws(client, notifications_only, stream="user:notification")
-    await _subscribed(notes)  # the probe's error comes first: this stream was accepted
+    notes = await open_ws(client, notifications_only, stream="user:notification")
+    await subscribed(notes)  # the probe's error comes first: this stream was accepted
     sse = await client.get("/api/v1/streaming/user", headers=bearer(notifications_only))
     assert sse.status == 401, "the user stream needs read:statuses"
 
@@ -271,9 +235,9 @@ async def test_token_as_subprotocol_or_legacy_query_parameter(client: Client) ->
     by_protocol = await client.ws_connect("/api/v1/streaming?stream=public", protocols=(token,))
     assert by_protocol.protocol == token
     by_query = await client.ws_connect(f"/api/v1/streaming?stream=public&access_token={token}")
-    posted = await _post(client, token, "Hello both")
+    posted = await post_json(client, token, "Hello both")
     for ws in (by_protocol, by_query):
-        assert _status(await _frame(ws))["id"] == posted["id"]
+        assert status_of(await next_frame(ws))["id"] == posted["id"]
     sse = await client.get(f"/api/v1/streaming/public?access_token={token}")
     assert sse.status == 401, "a token in the URL only for the WebSocket"
 
@@ -282,7 +246,7 @@ async def test_revoking_the_token_ends_its_streams(client: Client) -> None:
     await make_user(client, "ana")
     app = await register_app(client)
     token = await password_token(client, "ana", app=app)
-    ws = await _ws(client, token, stream="user")
+    ws = await open_ws(client, token, stream="user")
     revoked = await client.post("/oauth/revoke", data={
         "client_id": app["client_id"], "client_secret": app["client_secret"], "token": token,
     })  # fmt: skip
@@ -304,30 +268,6 @@ async def test_plain_get_of_the_websocket_url_is_404_and_health_is_ok(client: Cl
 # -- Server-sent events --------------------------------------------------------------------
 
 
-class _EventStream:
-    """Reads a server-sent event stream line by line."""
-
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self.response = response
-
-    async def line(self) -> str:
-        raw = await asyncio.wait_for(self.response.content.readline(), WAIT)
-        assert raw, "the stream ended"
-        return raw.decode().rstrip("\n")
-
-    async def event(self) -> dict[str, str]:
-        fields: dict[str, str] = {}
-        while True:
-            line = await self.line()
-            if line.startswith(":"):
-                continue  # a comment: the opening `:)` or a heartbeat
-            if line:
-                key, _, value = line.partition(": ")
-                fields[key] = value
-            elif fields:
-                return fields
-
-
 async def test_server_sent_events_with_heartbeats(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -340,11 +280,11 @@ async def test_server_sent_events_with_heartbeats(
     assert response.status == 200
     assert response.headers["Content-Type"] == "text/event-stream"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    stream = _EventStream(response)
+    stream = EventStream(response)
     assert await stream.line() == ":)"
     assert await stream.line() == ":thump", "a heartbeat while nothing happens"
 
-    posted = await _post(client, ben_token, "Club meets Tuesday #robotics")
+    posted = await post_json(client, ben_token, "Club meets Tuesday #robotics")
     event = await stream.event()
     assert event["event"] == "update" and orjson.loads(event["data"])["id"] == posted["id"]
     await client.delete(f"/api/v1/statuses/{posted['id']}", headers=bearer(ben_token))
@@ -352,8 +292,8 @@ async def test_server_sent_events_with_heartbeats(
     response.close()
 
     notes = await client.get("/api/v1/streaming/user/notification", headers=bearer(ana_token))
-    await _follow(client, ben_token, ana.id)
-    event = await _EventStream(notes).event()
+    await follow_account(client, ben_token, ana.id)
+    event = await EventStream(notes).event()
     assert event["event"] == "notification" and orjson.loads(event["data"])["type"] == "follow"
     notes.close()
 
@@ -365,30 +305,27 @@ async def test_server_sent_events_refuse_unknown_streams_without_a_500(client: C
         ("/api/v1/streaming/nonsense", 400),
         ("/api/v1/streaming/hashtag", 400),  # no tag
         ("/api/v1/streaming/hashtag?tag=", 400),
-        ("/api/v1/streaming/list?list=1", 400),  # no lists here
-        ("/api/v1/streaming/direct", 400),  # no conversations here
+        ("/api/v1/streaming/list", 400),  # no list
+        ("/api/v1/streaming/list?list=abc", 401),  # not a list id: Mastodon's "not authorized"
+        ("/api/v1/streaming/list?list=99999999999999999999", 401),
+        ("/api/v1/streaming/list?list=999999", 401),  # no such list
     ]:
         response = await client.get(path, headers=headers)
         assert response.status == status, path
         assert "error" in await response.json(), path
 
 
-# -- The same rules as the timelines ---------------------------------------------------------
+# -- Lists and conversations -----------------------------------------------------------------
 
 
 async def _ids_until(ws: aiohttp.ClientWebSocketResponse, last: str) -> dict[str, set[str]]:
     """Status ids per stream, until `last` has come on every stream that will carry it."""
     heard: dict[str, set[str]] = {"user": set(), "public": set()}
     while last not in heard["user"] or last not in heard["public"]:
-        frame = await _frame(ws)
+        frame = await next_frame(ws)
         if frame["event"] == "update":  # not the mentions' notifications
-            heard[frame["stream"][0]].add(_status(frame)["id"])
+            heard[frame["stream"][0]].add(status_of(frame)["id"])
     return heard
-
-
-async def _timeline_ids(client: Client, token: str, path: str) -> set[str]:
-    response = await client.get(path, params={"limit": "40"}, headers=bearer(token))
-    return {status["id"] for status in await response.json()}
 
 
 async def test_streams_carry_exactly_what_the_timelines_show(client: Client) -> None:
@@ -397,9 +334,9 @@ async def test_streams_carry_exactly_what_the_timelines_show(client: Client) -> 
     await make_user(client, "cara")
     ana, ben_t = await password_token(client, "ana"), await password_token(client, "ben")
     cara = await password_token(client, "cara")
-    await _follow(client, ana, ben.id)
-    ws = await _ws(client, ana)
-    await _subscribed(ws, {"type": "subscribe", "stream": "user"},
+    await follow_account(client, ana, ben.id)
+    ws = await open_ws(client, ana)
+    await subscribed(ws, {"type": "subscribe", "stream": "user"},
                       {"type": "subscribe", "stream": "public"})  # fmt: skip
 
     for token, text, visibility in [
@@ -414,12 +351,12 @@ async def test_streams_carry_exactly_what_the_timelines_show(client: Client) -> 
         (cara, "Stranger, followers only, @ana mentioned", "private"),
         (ana, "Own, followers only", "private"),
     ]:
-        await _post(client, token, text, visibility=visibility)
-    last = await _post(client, ana, "Own, public: the last one")
+        await post_json(client, token, text, visibility=visibility)
+    last = await post_json(client, ana, "Own, public: the last one")
 
     heard = await _ids_until(ws, last["id"])
-    assert heard["user"] == await _timeline_ids(client, ana, "/api/v1/timelines/home")
-    assert heard["public"] == await _timeline_ids(client, ana, "/api/v1/timelines/public")
+    assert heard["user"] == await timeline_ids(client, ana, "/api/v1/timelines/home")
+    assert heard["public"] == await timeline_ids(client, ana, "/api/v1/timelines/public")
     assert len(heard["user"]) == 7 and len(heard["public"]) == 3
 
 
@@ -441,13 +378,13 @@ async def test_a_post_written_through_one_process_reaches_streams_on_another(
     ana = await make_user(client, "ana")
     await make_user(client, "ben")
     ana_token, ben_token = await password_token(client, "ana"), await password_token(client, "ben")
-    ws = await _ws(second_app, ana_token, stream="public")
-    notes = await _ws(second_app, ana_token, stream="user:notification")
+    ws = await open_ws(second_app, ana_token, stream="public")
+    notes = await open_ws(second_app, ana_token, stream="user:notification")
 
-    posted = await _post(client, ben_token, "Written through the first process")
-    assert _status(await _frame(ws))["id"] == posted["id"]
-    await _follow(client, ben_token, ana.id)
-    assert orjson.loads((await _frame(notes))["payload"])["type"] == "follow"
+    posted = await post_json(client, ben_token, "Written through the first process")
+    assert status_of(await next_frame(ws))["id"] == posted["id"]
+    await follow_account(client, ben_token, ana.id)
+    assert orjson.loads((await next_frame(notes))["payload"])["type"] == "follow"
 
 
 async def test_stopping_the_server_closes_open_streams_at_once(settings: Any) -> None:
