@@ -107,8 +107,10 @@ def credential_account_to_api(
 
 
 def remote_account_to_api(urls: Urls, actor: RemoteActor) -> JSON:
-    """What we know of someone elsewhere; counts and images are not cached here (docs/api.md)."""
-    avatar, header = urls.base + MISSING_AVATAR, urls.base + MISSING_HEADER
+    """What we know of someone elsewhere: their own avatar and header (hot-linked from their
+    server) when their actor has them; counts are not cached here (docs/api.md)."""
+    avatar = actor.icon_url or urls.base + MISSING_AVATAR
+    header = actor.image_url or urls.base + MISSING_HEADER
     return {
         "id": remote_account_id(actor.id),
         "username": actor.username,

@@ -20,6 +20,8 @@ from node.storage.remote_actors import RemoteActor, RemoteActorFields
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(days=1)
+# Avatar and header URLs are hot-linked into our pages and API answers; a longer one is dropped.
+MAX_IMAGE_URL = 2048
 
 
 class ActorUnavailable(Exception):
@@ -80,7 +82,17 @@ def _fields(actor: Actor, raw: dict[str, object]) -> RemoteActorFields:
         manually_approves=actor.manually_approves_followers,
         raw=dict(raw),
         indexable=actor.indexable,
+        icon_url=_image_url(actor.icon_url),
+        image_url=_image_url(actor.image_url),
     )
+
+
+def _image_url(url: str | None) -> str | None:
+    """An http(s) URL fit to embed in a page (never javascript: or data:), or None."""
+    # federation.parse already keeps only http(s) URLs; checked again because these reach <img>.
+    if url and len(url) <= MAX_IMAGE_URL and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
 
 
 async def resolve_key(ctx: NodeContext, key_id: str, refresh: bool) -> ActorKey | None:

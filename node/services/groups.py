@@ -146,6 +146,7 @@ async def find_group(ctx: NodeContext, handle: str) -> GroupInfo:
         name=actor.display_name or actor.username, description=actor.summary_html,
         local=False, members_only=members_only,
         join_policy="approval" if actor.manually_approves else "open", inbox=actor.inbox,
+        avatar_url=actor.icon_url,
     )  # fmt: skip
 
 

@@ -12,7 +12,8 @@ import orjson
 from node.storage.pool import Conn
 
 _COLUMNS = """id, uri, actor_type, username, host, display_name, summary_html, inbox,
-    shared_inbox, followers_uri, url, key_id, public_key_pem, manually_approves, fetched_at"""
+    shared_inbox, followers_uri, url, key_id, public_key_pem, manually_approves, fetched_at,
+    icon_url, image_url"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,8 @@ class RemoteActor:
     public_key_pem: str | None
     manually_approves: bool
     fetched_at: datetime
+    icon_url: str | None  # avatar, an http(s) URL on the actor's server (hot-linked)
+    image_url: str | None  # header
 
     @property
     def handle(self) -> str:
@@ -59,6 +62,8 @@ class RemoteActorFields:
     manually_approves: bool
     raw: dict[str, Any]
     indexable: bool = False
+    icon_url: str | None = None
+    image_url: str | None = None
 
 
 def _actor(row: asyncpg.Record) -> RemoteActor:
@@ -69,17 +74,19 @@ async def upsert_remote_actor(conn: Conn, fields: RemoteActorFields) -> RemoteAc
     row = await conn.fetchrow(
         f"""INSERT INTO remote_actors (uri, actor_type, username, host, display_name,
                 summary_html, inbox, shared_inbox, followers_uri, url, key_id, public_key_pem,
-                manually_approves, raw, fetched_at, indexable)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15)
+                manually_approves, raw, fetched_at, indexable, icon_url, image_url)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15,
+                $16, $17)
             ON CONFLICT (uri) DO UPDATE SET actor_type = $2, username = $3, host = $4,
                 display_name = $5, summary_html = $6, inbox = $7, shared_inbox = $8,
                 followers_uri = $9, url = $10, key_id = $11, public_key_pem = $12,
-                manually_approves = $13, raw = $14, fetched_at = now(), indexable = $15
+                manually_approves = $13, raw = $14, fetched_at = now(), indexable = $15,
+                icon_url = $16, image_url = $17
             RETURNING {_COLUMNS}""",
         fields.uri, fields.actor_type, fields.username, fields.host, fields.display_name,
         fields.summary_html, fields.inbox, fields.shared_inbox, fields.followers_uri,
         fields.url, fields.key_id, fields.public_key_pem, fields.manually_approves,
-        orjson.dumps(fields.raw).decode(), fields.indexable,
+        orjson.dumps(fields.raw).decode(), fields.indexable, fields.icon_url, fields.image_url,
     )  # fmt: skip
     assert row is not None
     return _actor(row)
