@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -56,8 +57,20 @@ async def client(settings: Settings) -> AsyncIterator[TestClient[object, object]
         yield test_client
 
 
+# Below the kernel's ephemeral range (32768-60999 on Linux): a port handed out by bind(0) can be
+# taken by any outgoing connection before the test server binds it, which happened in CI while
+# a benchmark opened hundreds of connections. These ports are only ever taken by a listener.
+_PORTS = range(20_000, 32_000)
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A port on 127.0.0.1 that nothing listens on now, for a test server to bind."""
+    for _ in range(200):
+        port = random.choice(_PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")

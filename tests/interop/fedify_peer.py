@@ -18,7 +18,6 @@ import functools
 import json
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,8 @@ from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import ProxyHandler, Request, build_opener
+
+from tests.conftest import free_port
 
 PEER_DIR = Path(__file__).resolve().parent
 PEER_SCRIPT = PEER_DIR / "peer.mjs"
@@ -104,13 +105,6 @@ def require_peer() -> None:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"Fedify peer unavailable under CI: {reason}")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
