@@ -63,6 +63,7 @@ __all__ = [
     "UnknownType",
     "parse_activity",
     "parse_actor",
+    "parse_collection_activities",
     "parse_key",
     "parse_object",
     "public_keys",
@@ -199,3 +200,19 @@ def _build_activity(
         published=f.timestamp(doc.get("published")),
         tags=f.tags(doc.get("tag")),
     )
+
+
+def parse_collection_activities(doc: dict[str, Any], limit: int) -> tuple[Activity, ...]:
+    """The activities an (Ordered)Collection lists inline, or its embedded `first` page lists
+    (a group's outbox as Lemmy serves it: `orderedItems` of `Announce`s): at most `limit`,
+    in the collection's order; items that are references or do not parse are skipped."""
+    source: Any = doc
+    if "orderedItems" not in doc and "items" not in doc and isinstance(doc.get("first"), dict):
+        source = doc["first"]
+    raw = source.get("orderedItems", source.get("items"))
+    found = []
+    for item in as_list(raw)[:limit]:
+        parsed = parse_activity(item) if isinstance(item, dict) else None
+        if isinstance(parsed, Activity):
+            found.append(parsed)
+    return tuple(found)

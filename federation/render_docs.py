@@ -125,6 +125,7 @@ class NoteDoc:
     replies: str | None = None
     image: ImageRef | None = None
     direct_message: bool = False
+    stickied: bool | None = None  # a group thread: pinned or not (Lemmy's term)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,7 @@ def _post(doc: NoteDoc, kind: str) -> dict[str, Any]:
         "context": doc.context,
         "replies": doc.replies,
         "image": image(doc.image) if doc.image else None,
+        "stickied": doc.stickied,
     }
     out.update({key: value for key, value in optional.items() if value is not None})
     if doc.direct_message:

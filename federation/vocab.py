@@ -63,6 +63,7 @@ EXTENSION_TERMS: Final[Mapping[str, Any]] = {
     "lemmy": "https://join-lemmy.org/ns#",
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
     "moderators": {"@id": "lemmy:moderators", "@type": "@id"},
+    "stickied": "lemmy:stickied",
     "mz": "https://joinmobilizon.org/ns#",
     "timezone": "mz:timezone",
     "joinMode": "mz:joinMode",

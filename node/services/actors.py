@@ -10,6 +10,7 @@ from federation.webfinger import parse_handle, render_jrd, render_server_jrd
 from node import __version__
 from node.domain.errors import NotFound
 from node.domain.policies import ViewerFacts, may_see
+from node.services import group_collections
 from node.services.context import NodeContext
 from node.services.documents import account_to_ap, instance_actor_to_ap, post_to_ap
 from node.services.instance import instance_keys
@@ -103,6 +104,8 @@ async def collection(
             mods = await group_store.moderators(conn, account.id)
             # FEP-1b12: the moderators collection, owners first (Lemmy's first is the creator).
             return render_collection(base, len(mods), items=[ctx.urls.actor(u) for u, _ in mods])
+        if account.is_group and kind in ("outbox", "featured"):
+            return await group_collections.group_collection(ctx, conn, account, kind)
         total, items = await _items(ctx, conn, account.id, name, kind, page)
         if account.is_group and kind in ("followers", "following"):
             items = []  # a group's members are not published, only their number (as Lemmy)

@@ -114,6 +114,7 @@ class PostExtras:
     media: tuple[MediaDoc, ...] = ()
     poll: PollDoc | None = None
     group_uri: str | None = None  # the group a post belongs to (FEP-1b12 `audience`)
+    stickied: bool | None = None  # a group's thread: pinned or not (Lemmy's `stickied`)
 
 
 def post_audience(
@@ -127,9 +128,27 @@ def post_to_ap(
     urls: Urls, author: str, post: Post, extras: PostExtras = PostExtras()
 ) -> dict[str, Any]:
     to, cc = post_audience(urls, author, post, extras)
+    return _post_to_ap(urls, urls.actor(author), to, cc, post, extras)
+
+
+def remote_post_to_ap(
+    urls: Urls, author_uri: str, followers_uri: str | None, post: Post, extras: PostExtras
+) -> dict[str, Any]:
+    """A post from elsewhere as we hold it: a group here re-serves its members' threads in
+    its outbox and featured collection, as Lemmy does."""
+    mentioned = [m.actor_uri for m in extras.mentions]
+    to, cc = addressing(_VISIBILITIES[post.visibility], followers_uri or "", mentioned)
+    to, cc = tuple(a for a in to if a), tuple(a for a in cc if a)
+    return _post_to_ap(urls, author_uri, to, cc, post, extras)
+
+
+def _post_to_ap(
+    urls: Urls, author_uri: str, to: tuple[str, ...], cc: tuple[str, ...], post: Post,
+    extras: PostExtras,
+) -> dict[str, Any]:  # fmt: skip
     note = NoteDoc(
         id=post.uri,
-        attributed_to=urls.actor(author),
+        attributed_to=author_uri,
         content=post.content_html,
         published=post.published_at,
         to=to,
@@ -146,6 +165,7 @@ def post_to_ap(
         direct_message=post.visibility == "direct",
         audience=extras.group_uri,
         name=post.title,
+        stickied=extras.stickied,
     )
     if extras.poll:
         return render_question(note, extras.poll)

@@ -14,7 +14,7 @@ from federation.render_docs import ActivityDoc
 from node.domain.accounts import Account
 from node.domain.errors import Forbidden, NotFound
 from node.domain.groups import may_post, validate_title
-from node.services import group_federation, groups, posts, timelines
+from node.services import group_federation, group_pins, groups, posts, timelines
 from node.services.context import NodeContext
 from node.services.documents import tombstone_to_ap
 from node.services.group_federation import GroupPlacement
@@ -158,6 +158,12 @@ async def set_flag(
     await groups.require_moderator(ctx, moderator, group)
     async with ctx.db.transaction() as conn:
         await store.set_thread_flag(conn, thread_id, f"thread_{flag}", value)
+        thread = await post_store.get_post(conn, thread_id) if flag == "pinned" else None
+        if thread is not None and group.account_id is not None:
+            # Lemmy's stickied posts; locks stay local (FEDERATION.md "Groups").
+            await group_pins.send_pin(
+                ctx, conn, moderator, group.account_id, group.handle, thread, value
+            )
 
 
 async def remove(ctx: NodeContext, moderator: Account, post_id: int) -> GroupInfo:

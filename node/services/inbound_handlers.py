@@ -13,8 +13,9 @@ from federation.render import render_accept, render_reject
 from federation.render_docs import ActivityDoc, ActivityRef
 from federation.vocab import host_of, visibility_of
 from node.domain.text import normalise_tag
-from node.services import directory, federate, group_inbound, media, polls
+from node.services import directory, federate, group_inbound, group_pins, media, polls
 from node.services.context import NodeContext
+from node.services.group_collections import backfill
 from node.services.instance import instance_signer
 from node.storage import accounts as account_store
 from node.storage import blocks as block_store
@@ -93,14 +94,26 @@ async def _reject_follow(
 
 
 async def on_accept(ctx: NodeContext, activity: Activity) -> None:
-    await _answer_to_follow(ctx, activity, accepted=True)
+    followee = await _answer_to_follow(ctx, activity, accepted=True)
+    if followee.actor_type == "Group":
+        # Joined a group elsewhere: its earlier threads, from its outbox (as Lemmy does).
+        await backfill(ctx, followee, _backfilled)
+
+
+async def _backfilled(ctx: NodeContext, announce: Activity) -> None:
+    """One thread from a group's outbox, applied as if the group had just announced it; one
+    that cannot be applied is skipped."""
+    try:
+        await _on_group_announce(ctx, announce)
+    except (Rejected, directory.ActorUnavailable) as error:
+        log.info("backfill: %s skipped: %s", announce.id, error)
 
 
 async def on_reject(ctx: NodeContext, activity: Activity) -> None:
     await _answer_to_follow(ctx, activity, accepted=False)
 
 
-async def _answer_to_follow(ctx: NodeContext, activity: Activity, *, accepted: bool) -> None:
+async def _answer_to_follow(ctx: NodeContext, activity: Activity, *, accepted: bool) -> RemoteActor:
     follow_uri = activity.object_id or ""
     async with ctx.db.transaction() as conn:
         follow = await follow_store.get_follow_by_activity(conn, follow_uri)
@@ -114,6 +127,7 @@ async def _answer_to_follow(ctx: NodeContext, activity: Activity, *, accepted: b
             await follow_store.set_state(conn, follow.id, "accepted")
         else:
             await follow_store.delete_follow(conn, follow.id)
+    return followee
 
 
 async def on_undo(ctx: NodeContext, activity: Activity) -> None:
@@ -318,6 +332,12 @@ async def _on_group_announce(ctx: NodeContext, activity: Activity) -> None:
     """A group elsewhere passes on a member's activity (FEP-1b12): apply the inner one."""
     if isinstance(activity.object, Activity) and ctx.urls.is_local(activity.object.actor):
         return  # one of our people's own activities, passed back by the group: applied here
+    pin = activity.object
+    if isinstance(pin, Activity) and pin.type in ("Add", "Remove"):  # Lemmy's featured
+        refused = await group_pins.receive(ctx, activity.actor, pin)
+        if refused is not None:
+            raise Rejected(f"announced {pin.type}: {refused}")
+        return
     inner = await group_inbound.unwrap(ctx, activity)
     if inner is None:
         raise Rejected("an Announce of an activity that is not a group's member activity")
@@ -363,8 +383,8 @@ HANDLERS: dict[str, Handler] = {
     "Block": ignore,
     "Flag": ignore,
     "Move": ignore,
-    "Add": ignore,
-    "Remove": ignore,
+    "Add": group_pins.on_add_or_remove,
+    "Remove": group_pins.on_add_or_remove,
     "Join": ignore,
     "Leave": ignore,
 }

@@ -29,6 +29,7 @@ from node.services.polls import PollDraft, poll_to_doc
 from node.services.polls import attach as attach_poll
 from node.services.urls import Urls
 from node.storage import follows as follow_store
+from node.storage import group_threads as thread_store
 from node.storage import notifications
 from node.storage import polls as poll_store
 from node.storage import post_extras as extras_store
@@ -152,10 +153,14 @@ async def load_extras(conn: Conn, post: Post, urls: Urls) -> PostExtras:
     tags = (await extras_store.hashtags_of(conn, [post.id])).get(post.id, [])
     poll = (await poll_store.polls_for(conn, [post.id])).get(post.id)
     attached = (await media_for_posts(conn, [post.id]))[post.id]
+    group_uri = await group_federation.group_uri(conn, urls, post)
+    stickied = None
+    if group_uri is not None and post.thread_id is None:
+        stickied, _locked = await thread_store.thread_flags(conn, post.id)
     return PostExtras(
         mentions=tuple(mentions), hashtags=tuple(tags), poll=poll_to_doc(poll) if poll else None,
-        media=tuple(media_to_doc(urls, m) for m in attached),
-        group_uri=await group_federation.group_uri(conn, urls, post),
+        media=tuple(media_to_doc(urls, m) for m in attached), group_uri=group_uri,
+        stickied=stickied,
     )  # fmt: skip
 
 

@@ -78,6 +78,33 @@ async def set_thread_flag(conn: Conn, thread_id: int, flag: str, value: bool) ->
     await conn.execute(f"UPDATE posts SET {flag} = $2 WHERE id = $1", thread_id, value)
 
 
+async def public_thread_ids(
+    conn: Conn, group_account: int, limit: int, *, pinned_only: bool = False
+) -> list[int]:
+    """A group's public threads that federate, newest first: its outbox (Lemmy's ~20
+    latest) or, pinned only, its featured collection."""
+    rows = await conn.fetch(
+        """SELECT id FROM posts WHERE group_account = $1 AND thread_id IS NULL
+             AND visibility = 'public' AND NOT local_only AND (NOT $3 OR thread_pinned)
+           ORDER BY published_at DESC, id DESC LIMIT $2""",
+        group_account, limit, pinned_only,
+    )  # fmt: skip
+    return [row["id"] for row in rows]
+
+
+async def count_threads(
+    conn: Conn, group_account: int, *, public_only: bool, pinned_only: bool = False
+) -> int:
+    """How many threads of a group federate (public ones only, or all)."""
+    value: int = await conn.fetchval(
+        """SELECT count(*) FROM posts WHERE group_account = $1 AND thread_id IS NULL
+             AND NOT local_only AND (NOT $2 OR visibility = 'public')
+             AND (NOT $3 OR thread_pinned)""",
+        group_account, public_only, pinned_only,
+    )  # fmt: skip
+    return value
+
+
 async def mark_read(conn: Conn, account_id: int, thread_id: int) -> None:
     await conn.execute(
         """INSERT INTO group_thread_reads (account_id, thread_id) VALUES ($1, $2)

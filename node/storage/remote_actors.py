@@ -143,3 +143,12 @@ async def raw_flag(conn: Conn, actor_id: int, name: str) -> bool:
         actor_id, name,
     )  # fmt: skip
     return bool(value)
+
+
+async def raw_link(conn: Conn, actor_id: int, name: str) -> str | None:
+    """A string property of the actor document as fetched (e.g. a group's `featured`)."""
+    value: str | None = await conn.fetchval(
+        "SELECT raw ->> $2 FROM remote_actors WHERE id = $1 AND jsonb_typeof(raw -> $2) = 'string'",
+        actor_id, name,
+    )  # fmt: skip
+    return value
