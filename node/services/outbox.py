@@ -25,8 +25,7 @@ from node.services.context import NodeContext
 from node.services.instance import instance_keys, signer_for
 from node.storage import accounts as account_store
 from node.storage import deliveries as store
-from node.storage.deliveries import DueDelivery
-from node.storage.pool import Conn
+from node.storage.deliveries import DueDelivery, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -45,49 +44,55 @@ async def deliver_due(ctx: NodeContext, batch: int = BATCH) -> int:
     """Send up to `batch` due deliveries concurrently; returns how many were tried.
 
     The rows stay locked in one transaction while they are sent (see `store.lock_due`), and
-    their outcomes are written in that same transaction.
+    their outcomes are written in that same transaction, with one statement for the batch.
     """
     async with ctx.db.transaction() as conn:
         due = await store.lock_due(conn, batch)
         if not due:
             return 0
-        keys = await _signing_keys(ctx, {d.account_id for d in due})
-        limit = asyncio.Semaphore(CONCURRENCY)
-
-        async def send(delivery: DueDelivery) -> _Sent:
-            async with limit:
-                return await _send(ctx, delivery, keys[delivery.account_id])
-
-        results = await asyncio.gather(*(send(d) for d in due))
-        for sent in results:
-            await _record(conn, sent)
-    # Host health is shared by every worker: update it after the batch commits, in host order,
-    # so two workers never wait on each other's rows in opposite orders.
+        results = await _send_all(ctx, due)
+        await store.record_outcomes(conn, [_outcome(sent) for sent in results])
+    # Host health is shared by every worker: update it after the batch commits, in host order
+    # (`store.record_host_health`). Inside the batch's transaction, marking a host unavailable
+    # (which moves that host's pending rows) could wait on rows another worker has locked while
+    # that worker waits on our `hosts` rows: a deadlock.
     await _record_hosts(ctx, results)
     return len(due)
+
+
+async def _send_all(ctx: NodeContext, due: list[DueDelivery]) -> list[_Sent]:
+    keys = await _signing_keys(ctx, {d.account_id for d in due})
+    limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def send(delivery: DueDelivery) -> _Sent:
+        async with limit:
+            return await _send(ctx, delivery, keys[delivery.account_id])
+
+    return await asyncio.gather(*(send(d) for d in due))
 
 
 async def _record_hosts(ctx: NodeContext, results: list[_Sent]) -> None:
     # Any answer that is not a server failure (a 2xx, but also a 410 or 429) shows the host
     # is up, and ends its run of failures.
-    ok = {
+    answered = {
         s.delivery.host for s in results
         if s.outcome.status is not None and not is_host_failure(s.outcome)
     }  # fmt: skip
     failing = {
         s.delivery.host for s in results
         if isinstance(s.verdict, RetryAt) and is_host_failure(s.outcome)
-    } - ok  # fmt: skip
+    }  # fmt: skip
+    if not answered and not failing:
+        return
     now = datetime.now(UTC)
     async with ctx.db.transaction() as conn:
-        for host in sorted(ok | failing):
-            if host in ok:
-                await store.record_host_success(conn, host)
-                continue
-            first = await store.record_host_failure(conn, host)
-            if should_mark_unavailable(first, now):
-                probe = now + unavailable_probe_interval(rng=ctx.rng)
-                await store.mark_host_unavailable(conn, host, probe)
+        first_failures = await store.record_host_health(conn, answered, failing)
+        probes = {
+            host: now + unavailable_probe_interval(rng=ctx.rng)
+            for host, first in sorted(first_failures.items())
+            if should_mark_unavailable(first, now)
+        }
+        await store.mark_hosts_unavailable(conn, probes)
 
 
 async def _signing_keys(
@@ -124,15 +129,14 @@ async def _send(ctx: NodeContext, delivery: DueDelivery, key: SigningKey) -> _Se
     return _Sent(delivery, outcome, verdict)
 
 
-async def _record(conn: Conn, sent: _Sent) -> None:
-    """Store one outcome on its delivery row."""
-    delivery, outcome, verdict = sent.delivery, sent.outcome, sent.verdict
+def _outcome(sent: _Sent) -> Outcome:
+    """What one answer leaves on its delivery row."""
+    delivery_id, status, verdict = sent.delivery.id, sent.outcome.status, sent.verdict
     if isinstance(verdict, Delivered):
-        await store.finish(conn, delivery.id, "delivered", verdict.status, None)
-    elif isinstance(verdict, Gone):
-        await store.finish(conn, delivery.id, "gone", verdict.status, "410 Gone")
-    elif isinstance(verdict, GiveUp):
-        await store.finish(conn, delivery.id, "failed", outcome.status, verdict.reason)
-    elif isinstance(verdict, RetryAt):
-        assert verdict.at is not None
-        await store.retry_at(conn, delivery.id, verdict.at, outcome.status, verdict.reason)
+        return Outcome(delivery_id, "delivered", verdict.status, None)
+    if isinstance(verdict, Gone):
+        return Outcome(delivery_id, "gone", verdict.status, "410 Gone")
+    if isinstance(verdict, GiveUp):
+        return Outcome(delivery_id, "failed", status, verdict.reason)
+    assert verdict.at is not None  # `decide` always schedules a retry
+    return Outcome(delivery_id, "pending", status, verdict.reason, verdict.at)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
 from node.storage.pool import Conn
+
+DeliveryState = Literal["pending", "delivered", "gone", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,57 +70,87 @@ async def lock_due(conn: Conn, limit: int) -> list[DueDelivery]:
     ]  # fmt: skip
 
 
-async def finish(
-    conn: Conn, delivery_id: int, state: str, status: int | None, error: str | None
-) -> None:
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt leaves on its row: a final state, or `pending` again with the time of
+    the next attempt (`next_attempt_at` is set exactly for `pending`)."""
+
+    delivery_id: int
+    state: DeliveryState
+    status: int | None
+    error: str | None
+    next_attempt_at: datetime | None = None
+
+
+async def record_outcomes(conn: Conn, outcomes: Sequence[Outcome]) -> None:
+    """Store a batch's outcomes with one statement. Every attempt counts; a final state also
+    sets `finished_at`, a retry moves `next_attempt_at`. The rows are the caller's (locked by
+    `lock_due` in the same transaction)."""
+    if not outcomes:
+        return
     await conn.execute(
-        """UPDATE deliveries SET state = $2, last_status = $3, last_error = $4,
-               finished_at = now(), attempts = attempts + 1 WHERE id = $1""",
-        delivery_id, state, status, error,
+        """UPDATE deliveries AS d
+           SET state = o.state, last_status = o.status, last_error = o.error,
+               attempts = d.attempts + 1,
+               next_attempt_at = coalesce(o.next_attempt_at, d.next_attempt_at),
+               finished_at = CASE WHEN o.state = 'pending' THEN d.finished_at ELSE now() END
+           FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::timestamptz[])
+               AS o(id, state, status, error, next_attempt_at)
+           WHERE d.id = o.id""",
+        [o.delivery_id for o in outcomes], [o.state for o in outcomes],
+        [o.status for o in outcomes], [o.error for o in outcomes],
+        [o.next_attempt_at for o in outcomes],
     )  # fmt: skip
 
 
-async def retry_at(
-    conn: Conn, delivery_id: int, at: datetime, status: int | None, error: str | None
-) -> None:
-    await conn.execute(
-        """UPDATE deliveries SET next_attempt_at = $2, last_status = $3, last_error = $4,
-               attempts = attempts + 1 WHERE id = $1""",
-        delivery_id, at, status, error,
+async def record_host_health(
+    conn: Conn, answered: Collection[str], failing: Collection[str]
+) -> dict[str, datetime]:
+    """Upsert the health of a batch's hosts with one statement; returns, for each failing
+    host, when its current run of failures began.
+
+    A host that answered (listed in `answered`, even if also in `failing`) ends its run of
+    failures and any unavailable mark; a failing host starts a run unless one is under way.
+    Rows are locked in host order, so two workers never wait on each other in opposite orders.
+    """
+    ok = set(answered)
+    hosts = sorted(ok | set(failing))
+    if not hosts:
+        return {}
+    # `excluded.last_success_at` is set exactly for the hosts that answered.
+    rows = await conn.fetch(
+        """INSERT INTO hosts AS h (host, last_success_at, first_failure_at)
+           SELECT t.host, CASE WHEN t.answered THEN now() END,
+                  CASE WHEN t.answered THEN NULL ELSE now() END
+           FROM unnest($1::text[], $2::boolean[]) AS t(host, answered)
+           ORDER BY t.host
+           ON CONFLICT (host) DO UPDATE SET
+               last_success_at = coalesce(excluded.last_success_at, h.last_success_at),
+               first_failure_at = CASE WHEN excluded.last_success_at IS NULL
+                                       THEN coalesce(h.first_failure_at, now()) END,
+               unavailable_since = CASE WHEN excluded.last_success_at IS NULL
+                                        THEN h.unavailable_since END
+           RETURNING host, first_failure_at""",
+        hosts, [host in ok for host in hosts],
     )  # fmt: skip
+    return {row["host"]: row["first_failure_at"] for row in rows if row["host"] not in ok}
 
 
-async def record_host_success(conn: Conn, host: str) -> None:
+async def mark_hosts_unavailable(conn: Conn, probes: Mapping[str, datetime]) -> None:
+    """Stop trying each host's pending deliveries until its probe time."""
+    if not probes:
+        return
+    hosts = sorted(probes)
     await conn.execute(
-        """INSERT INTO hosts (host, last_success_at) VALUES ($1, now())
-           ON CONFLICT (host) DO UPDATE SET last_success_at = now(), first_failure_at = NULL,
-               unavailable_since = NULL""",
-        host,
-    )
-
-
-async def record_host_failure(conn: Conn, host: str) -> datetime:
-    """Note a failure; return when the host's current run of failures began."""
-    first: datetime = await conn.fetchval(
-        """INSERT INTO hosts (host, first_failure_at) VALUES ($1, now())
-           ON CONFLICT (host) DO UPDATE
-               SET first_failure_at = coalesce(hosts.first_failure_at, now())
-           RETURNING first_failure_at""",
-        host,
-    )
-    return first
-
-
-async def mark_host_unavailable(conn: Conn, host: str, probe_at: datetime) -> None:
-    """Stop trying the host's pending deliveries until the probe time."""
-    await conn.execute(
-        "UPDATE hosts SET unavailable_since = coalesce(unavailable_since, now()) WHERE host = $1",
-        host,
+        """UPDATE hosts SET unavailable_since = coalesce(unavailable_since, now())
+           WHERE host = ANY($1::text[])""",
+        hosts,
     )
     await conn.execute(
-        """UPDATE deliveries SET next_attempt_at = greatest(next_attempt_at, $2)
-           WHERE host = $1 AND state = 'pending'""",
-        host, probe_at,
+        """UPDATE deliveries AS d SET next_attempt_at = greatest(d.next_attempt_at, p.at)
+           FROM unnest($1::text[], $2::timestamptz[]) AS p(host, at)
+           WHERE d.host = p.host AND d.state = 'pending'""",
+        hosts, [probes[host] for host in hosts],
     )  # fmt: skip
 
 
