@@ -29,6 +29,7 @@ import json
 import math
 import os
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -809,3 +810,47 @@ if __name__ == "__main__":
         raise SystemExit("usage: python bench/common.py launch [--profile OUT] -- NODE ARGS")
     with contextlib.suppress(KeyboardInterrupt):
         raise SystemExit(_launch(sys.argv[2:]))
+
+
+def add_run_options(parser: argparse.ArgumentParser, *, per: str = "item") -> None:
+    """The options every queue benchmark takes: repeats, noise control, what-ifs, profiles
+    and statement counts (`per` names what statements are counted per)."""
+    parser.add_argument("--runs", type=int, default=3, help="runs per configuration")
+    parser.add_argument("--what-if", action="append", default=[], choices=sorted(WHAT_IF),
+                        help="measure a suggested fix (see bench/common.py)")  # fmt: skip
+    parser.add_argument("--database-url", help="admin DSN of a PostgreSQL server to use")
+    parser.add_argument(
+        "--quiet-wait", type=float, default=60.0, help="seconds to wait for an idle machine (0: no)"
+    )
+    parser.add_argument(
+        "--noisy-cores", type=float, default=0.5,
+        help="a run where other work used more cores than this is noisy",
+    )  # fmt: skip
+    parser.add_argument("--retries", type=int, default=3, help="repeats of noisy runs, in all")
+    parser.add_argument(
+        "--profile", action="store_true",
+        help="run the node's processes under cProfile (slower) and print it",
+    )  # fmt: skip
+    parser.add_argument("--profile-lines", type=int, default=30)
+    parser.add_argument("--profile-dir", type=Path, help="keep the .prof files here")
+    parser.add_argument("--count-queries", action="store_true",
+                        help=f"count statements per {per} (slower)")  # fmt: skip
+
+
+def profile_directory(args: argparse.Namespace) -> Path | None:
+    """Where this run's .prof files go (None without --profile)."""
+    if not args.profile:
+        return None
+    directory: Path = args.profile_dir or Path(tempfile.mkdtemp(prefix="commonroom-bench-prof-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def print_profiles(directory: Path | None, args: argparse.Namespace) -> None:
+    """Print every profile written, then remove them unless --profile-dir asked to keep them."""
+    if directory is None:
+        return
+    for path in sorted(directory.glob("*.prof")):
+        print_profile(path, args.profile_lines)
+    if args.profile_dir is None:
+        shutil.rmtree(directory, ignore_errors=True)

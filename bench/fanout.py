@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 from aiohttp import ClientSession, web
 from common import (
-    WHAT_IF,
     BenchDatabases,
     NodeConfig,
     NodeProcess,
     OtherLoad,
     PostgresCpu,
+    add_run_options,
     copy_records,
     counted_queries,
     cpu_seconds,
@@ -51,8 +51,9 @@ from common import (
     median_of,
     peers,
     poll_interval,
-    print_profile,
+    print_profiles,
     print_table,
+    profile_directory,
     repeat_runs,
     start_node,
     store_peers,
@@ -320,10 +321,7 @@ async def wait_delivered(
 
 async def main_async(args: argparse.Namespace) -> None:
     counts = [int(n) for n in args.workers.split(",")]
-    profile_dir = None
-    if args.profile:
-        profile_dir = args.profile_dir or Path(tempfile.mkdtemp(prefix="commonroom-bench-prof-"))
-        profile_dir.mkdir(parents=True, exist_ok=True)
+    profile_dir = profile_directory(args)
     sink = SinkProcess(min(args.hosts, args.followers), args.sink_delay_ms)
     results: dict[int, list[dict[str, float]]] = {}
     try:
@@ -360,11 +358,7 @@ async def main_async(args: argparse.Namespace) -> None:
         )
         rate = median_of(runs)["deliveries/s"]
         print(f"  vs target: {rate:.0f}/s = {rate / TARGET:.0%} of {TARGET:.0f} deliveries/s")
-    if profile_dir is not None:
-        for path in sorted(profile_dir.glob("*.prof")):
-            print_profile(path, args.profile_lines)
-        if args.profile_dir is None:
-            shutil.rmtree(profile_dir, ignore_errors=True)
+    print_profiles(profile_dir, args)
 
 
 def main() -> None:
@@ -373,28 +367,9 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=1000,
                         help="distinct hosts (ports) the inboxes are spread over")  # fmt: skip
     parser.add_argument("--workers", default="1,2", help="worker process counts to try")
-    parser.add_argument("--runs", type=int, default=3, help="runs per worker count")
     parser.add_argument("--sink-delay-ms", type=float, default=0.0)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per run")
-    parser.add_argument("--what-if", action="append", default=[], choices=sorted(WHAT_IF),
-                        help="measure a suggested fix (see bench/common.py)")  # fmt: skip
-    parser.add_argument("--database-url", help="admin DSN of a PostgreSQL server to use")
-    parser.add_argument(
-        "--quiet-wait", type=float, default=60.0, help="seconds to wait for an idle machine (0: no)"
-    )
-    parser.add_argument(
-        "--noisy-cores",
-        type=float,
-        default=0.5,
-        help="a run where other work used more cores than this is noisy",
-    )
-    parser.add_argument("--retries", type=int, default=3, help="repeats of noisy runs, in all")
-    parser.add_argument("--profile", action="store_true", help="profile the workers (slower)")
-    parser.add_argument("--profile-lines", type=int, default=30)
-    parser.add_argument("--profile-dir", type=Path, help="keep the .prof files here")
-    parser.add_argument(
-        "--count-queries", action="store_true", help="count statements per delivery (slower)"
-    )
+    add_run_options(parser, per="delivery")
     parser.add_argument("--serve-sink", type=int, metavar="PORTS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_sink:

@@ -42,13 +42,13 @@ import aiohttp
 import asyncpg
 import orjson
 from common import (
-    WHAT_IF,
     BenchDatabases,
     NodeConfig,
     NodeProcess,
     OtherLoad,
     Peer,
     PostgresCpu,
+    add_run_options,
     cache_private_keys,
     counted_queries,
     create_note,
@@ -58,8 +58,9 @@ from common import (
     median_of,
     peers,
     poll_interval,
-    print_profile,
+    print_profiles,
     print_table,
+    profile_directory,
     repeat_runs,
     start_node,
     store_peers,
@@ -291,10 +292,7 @@ async def main_async(args: argparse.Namespace) -> None:
         f"signed {len(requests)} Create(Note) activities from {args.actors} actors "
         f"({len(requests[0][0])} bytes each) in {time.perf_counter() - started:.1f} s"
     )
-    profile_dir = None
-    if args.profile:
-        profile_dir = args.profile_dir or Path(tempfile.mkdtemp(prefix="commonroom-bench-prof-"))
-        profile_dir.mkdir(parents=True, exist_ok=True)
+    profile_dir = profile_directory(args)
     async with BenchDatabases(args.database_url) as databases:
         runs = await repeat_runs(
             lambda: one_run(args, databases, port, requests, actors, profile_dir),
@@ -325,11 +323,7 @@ async def main_async(args: argparse.Namespace) -> None:
         f"{TARGET_ACCEPTED:.0f}; applied {applied:.0f}/s = {applied / TARGET_APPLIED:.0%} of "
         f"{TARGET_APPLIED:.0f}; p99 {p99:.1f} ms vs <= {TARGET_P99_MS:.0f} ms"
     )
-    if profile_dir is not None:
-        for path in sorted(profile_dir.glob("*.prof")):
-            print_profile(path, args.profile_lines)
-        if args.profile_dir is None:
-            shutil.rmtree(profile_dir, ignore_errors=True)
+    print_profiles(profile_dir, args)
 
 
 def main() -> None:
@@ -342,28 +336,7 @@ def main() -> None:
     parser.add_argument("--web-processes", type=int, default=1, help="`web --processes N`")
     parser.add_argument("--apply-workers", type=int, default=1, help="worker processes")
     parser.add_argument("--apply-timeout", type=float, default=120.0, help="seconds")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--what-if", action="append", default=[], choices=sorted(WHAT_IF),
-                        help="measure a suggested fix (see bench/common.py)")  # fmt: skip
-    parser.add_argument("--database-url", help="admin DSN of a PostgreSQL server to use")
-    parser.add_argument(
-        "--quiet-wait", type=float, default=60.0, help="seconds to wait for an idle machine (0: no)"
-    )
-    parser.add_argument(
-        "--noisy-cores",
-        type=float,
-        default=0.5,
-        help="a run where other work used more cores than this is noisy",
-    )
-    parser.add_argument("--retries", type=int, default=3, help="repeats of noisy runs, in all")
-    parser.add_argument(
-        "--profile", action="store_true", help="run the node under cProfile (slower) and print it"
-    )
-    parser.add_argument("--profile-lines", type=int, default=30)
-    parser.add_argument("--profile-dir", type=Path, help="keep the .prof files here")
-    parser.add_argument(
-        "--count-queries", action="store_true", help="count statements per item (slower)"
-    )
+    add_run_options(parser, per="item")
     args = parser.parse_args()
     if args.warmup >= args.actors * args.notes:
         parser.error("--warmup must be smaller than --actors x --notes")
