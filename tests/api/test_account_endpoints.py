@@ -10,8 +10,6 @@ from PIL import Image
 
 from tests.api.helpers import Client, bearer, expect_json, make_user, password_token
 
-_json = expect_json
-
 
 def _png() -> bytes:
     out = io.BytesIO()
@@ -46,7 +44,7 @@ async def test_update_credentials_changes_the_profile_the_web_shows(client: Clie
             "discoverable": "1",
         },
     )
-    me = await _json(response)
+    me = await expect_json(response)
 
     # Then the answer is her credential account, changed
     assert me["id"] == str(ana.id) and me["display_name"] == "Ms. Ana Reyes"
@@ -63,7 +61,7 @@ async def test_update_credentials_changes_the_profile_the_web_shows(client: Clie
     assert "Lincoln Elementary" in page
 
     # When she changes only her name (JSON), the rest stays
-    again = await _json(
+    again = await expect_json(
         await client.patch(
             "/api/v1/accounts/update_credentials",
             headers=bearer(token),
@@ -74,7 +72,7 @@ async def test_update_credentials_changes_the_profile_the_web_shows(client: Clie
     assert len(again["fields"]) == 2 and again["source"]["note"] == "Science, Year 7 and 8"
 
     # and fields sent as a JSON array replace the old ones
-    listed = await _json(
+    listed = await expect_json(
         await client.patch(
             "/api/v1/accounts/update_credentials",
             headers=bearer(token),
@@ -91,7 +89,7 @@ async def test_update_credentials_uploads_an_avatar_and_refuses_bad_input(client
     form = aiohttp.FormData()
     form.add_field("avatar", io.BytesIO(_png()), filename="me.png", content_type="image/png")
     form.add_field("avatar_description", "A blue square")
-    me = await _json(
+    me = await expect_json(
         await client.patch("/api/v1/accounts/update_credentials", headers=bearer(token), data=form)
     )
     assert "/missing.png" not in me["avatar"]
@@ -103,7 +101,7 @@ async def test_update_credentials_uploads_an_avatar_and_refuses_bad_input(client
         "/api/v1/accounts/update_credentials", headers=bearer(token),
         json={"display_name": "x" * 61},
     )  # fmt: skip
-    body = await _json(too_long, 422)
+    body = await expect_json(too_long, 422)
     assert body["error"].startswith("Validation failed") and "60" in body["error"]
     not_an_image = aiohttp.FormData()
     not_an_image.add_field("header", io.BytesIO(b"<svg onload=alert(1)>"), filename="h.svg")
@@ -117,7 +115,9 @@ async def test_update_credentials_uploads_an_avatar_and_refuses_bad_input(client
         "/api/v1/accounts/update_credentials", headers=bearer(reader), json={"note": "x"}
     )
     assert denied.status == 403
-    me = await _json(await client.get("/api/v1/accounts/verify_credentials", headers=bearer(token)))
+    me = await expect_json(
+        await client.get("/api/v1/accounts/verify_credentials", headers=bearer(token))
+    )
     assert me["note"] == "" and me["display_name"] == ""
 
 
@@ -128,21 +128,23 @@ async def test_followers_and_following_page_with_link_headers(client: Client) ->
     ana_token = await password_token(client, "ana")
     for person in people:
         token = await password_token(client, person.username)
-        await _json(await client.post(f"/api/v1/accounts/{ana.id}/follow", headers=bearer(token)))
-    await _json(await client.post(f"/api/v1/accounts/{people[0].id}/follow",
+        await expect_json(
+            await client.post(f"/api/v1/accounts/{ana.id}/follow", headers=bearer(token))
+        )
+    await expect_json(await client.post(f"/api/v1/accounts/{people[0].id}/follow",
                                   headers=bearer(ana_token)))  # fmt: skip
 
     # When anyone lists her followers two at a time, newest follow first
     first = await client.get(f"/api/v1/accounts/{ana.id}/followers", params={"limit": "2"})
-    assert [a["username"] for a in await _json(first)] == ["dan", "cat"]
+    assert [a["username"] for a in await expect_json(first)] == ["dan", "cat"]
     second = await client.get(
         f"/api/v1/accounts/{ana.id}/followers",
         params={"limit": "2", "max_id": _next_max_id(first)},
     )
-    assert [a["username"] for a in await _json(second)] == ["ben"]
-    following = await _json(await client.get(f"/api/v1/accounts/{ana.id}/following"))
+    assert [a["username"] for a in await expect_json(second)] == ["ben"]
+    following = await expect_json(await client.get(f"/api/v1/accounts/{ana.id}/following"))
     assert [a["username"] for a in following] == ["ben"]
-    dans = await _json(await client.get(f"/api/v1/accounts/{people[2].id}/following"))
+    dans = await expect_json(await client.get(f"/api/v1/accounts/{people[2].id}/following"))
     assert [(a["id"], a["username"]) for a in dans] == [(str(ana.id), "ana")]
     assert (await client.get("/api/v1/accounts/999999/followers")).status == 404
     remote = await client.get("/api/v1/accounts/1000000000000001/followers")
@@ -154,39 +156,42 @@ async def test_follow_requests_are_listed_authorized_and_rejected(client: Client
     ana = await make_user(client, "ana")
     ben, cat = await make_user(client, "ben"), await make_user(client, "cat")
     ana_token = await password_token(client, "ana")
-    await _json(await client.patch("/api/v1/accounts/update_credentials",
+    await expect_json(await client.patch("/api/v1/accounts/update_credentials",
                                    headers=bearer(ana_token), json={"locked": True}))  # fmt: skip
     for name in ("ben", "cat"):
         token = await password_token(client, name)
-        asked = await _json(await client.post(f"/api/v1/accounts/{ana.id}/follow",
+        asked = await expect_json(await client.post(f"/api/v1/accounts/{ana.id}/follow",
                                               headers=bearer(token)))  # fmt: skip
         assert asked["requested"] is True and asked["following"] is False
 
     # When she lists her requests, newest first, one at a time
     first = await client.get("/api/v1/follow_requests", params={"limit": "1"},
                              headers=bearer(ana_token))  # fmt: skip
-    assert [a["username"] for a in await _json(first)] == ["cat"]
+    assert [a["username"] for a in await expect_json(first)] == ["cat"]
     rest = await client.get("/api/v1/follow_requests", headers=bearer(ana_token),
                             params={"max_id": _next_max_id(first)})  # fmt: skip
-    assert [a["username"] for a in await _json(rest)] == ["ben"]
-    me = await _json(await client.get("/api/v1/accounts/verify_credentials",
+    assert [a["username"] for a in await expect_json(rest)] == ["ben"]
+    me = await expect_json(await client.get("/api/v1/accounts/verify_credentials",
                                       headers=bearer(ana_token)))  # fmt: skip
     assert me["source"]["follow_requests_count"] == 2
 
     # and authorizes ben and rejects cat
-    yes = await _json(await client.post(f"/api/v1/follow_requests/{ben.id}/authorize",
+    yes = await expect_json(await client.post(f"/api/v1/follow_requests/{ben.id}/authorize",
                                         headers=bearer(ana_token)))  # fmt: skip
     assert yes["id"] == str(ben.id) and yes["followed_by"] is True
-    no = await _json(await client.post(f"/api/v1/follow_requests/{cat.id}/reject",
+    no = await expect_json(await client.post(f"/api/v1/follow_requests/{cat.id}/reject",
                                        headers=bearer(ana_token)))  # fmt: skip
     assert no["followed_by"] is False
 
     # Then ben is her follower (as the API and the web count it), and cat is not
-    followers = await _json(await client.get(f"/api/v1/accounts/{ana.id}/followers"))
+    followers = await expect_json(await client.get(f"/api/v1/accounts/{ana.id}/followers"))
     assert [a["username"] for a in followers] == ["ben"]
-    assert await _json(await client.get("/api/v1/follow_requests", headers=bearer(ana_token))) == []
+    assert (
+        await expect_json(await client.get("/api/v1/follow_requests", headers=bearer(ana_token)))
+        == []
+    )
     cat_token = await password_token(client, "cat")
-    seen = await _json(
+    seen = await expect_json(
         await client.get(
             "/api/v1/accounts/relationships",
             params={"id[]": str(ana.id)},
@@ -207,21 +212,23 @@ async def test_account_search_and_pinned_statuses(client: Client) -> None:
     await make_user(client, "anabel")
     await make_user(client, "ben")
     token = await password_token(client, "ana")
-    found = await _json(await client.get("/api/v1/accounts/search", params={"q": "ana"},
+    found = await expect_json(await client.get("/api/v1/accounts/search", params={"q": "ana"},
                                          headers=bearer(token)))  # fmt: skip
     assert {a["username"] for a in found} == {"ana", "anabel"}
-    limited = await _json(await client.get("/api/v1/accounts/search",
+    limited = await expect_json(await client.get("/api/v1/accounts/search",
                                            params={"q": "ana", "limit": "1"}))  # fmt: skip
     assert len(limited) == 1
-    assert await _json(await client.get("/api/v1/accounts/search", params={"q": " "})) == []
+    assert await expect_json(await client.get("/api/v1/accounts/search", params={"q": " "})) == []
 
-    older = await _json(await client.post("/api/v1/statuses", json={"status": "Welcome back"},
+    older = await expect_json(await client.post("/api/v1/statuses", json={"status": "Welcome back"},
                                           headers=bearer(token)))  # fmt: skip
-    pinned = await _json(await client.post("/api/v1/statuses", json={"status": "Class rules"},
+    pinned = await expect_json(await client.post("/api/v1/statuses", json={"status": "Class rules"},
                                             headers=bearer(token)))  # fmt: skip
-    await _json(await client.post(f"/api/v1/statuses/{pinned['id']}/pin", headers=bearer(token)))
-    listed = await _json(await client.get(f"/api/v1/accounts/{ana.id}/statuses",
+    await expect_json(
+        await client.post(f"/api/v1/statuses/{pinned['id']}/pin", headers=bearer(token))
+    )
+    listed = await expect_json(await client.get(f"/api/v1/accounts/{ana.id}/statuses",
                                           params={"pinned": "true"}))  # fmt: skip
     assert [s["id"] for s in listed] == [pinned["id"]]
-    everything = await _json(await client.get(f"/api/v1/accounts/{ana.id}/statuses"))
+    everything = await expect_json(await client.get(f"/api/v1/accounts/{ana.id}/statuses"))
     assert [s["id"] for s in everything] == [pinned["id"], older["id"]]

@@ -13,11 +13,9 @@ from node.api.ids import REMOTE_BASE
 from node.services import inbound_handlers
 from tests.api.helpers import Client, bearer, ctx_of, expect_json, make_user, password_token
 
-_json = expect_json
-
 
 async def _post(client: Client, token: str, text: str, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = await _json(
+    body: dict[str, Any] = await expect_json(
         await client.post(
             "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
         )
@@ -27,11 +25,11 @@ async def _post(client: Client, token: str, text: str, **fields: Any) -> dict[st
 
 async def _ids(client: Client, path: str, token: str | None = None) -> list[str]:
     headers = bearer(token) if token else {}
-    return [s["id"] for s in await _json(await client.get(path, headers=headers))]
+    return [s["id"] for s in await expect_json(await client.get(path, headers=headers))]
 
 
 async def _relationship(client: Client, token: str, account_id: str) -> dict[str, Any]:
-    found = await _json(
+    found = await expect_json(
         await client.get(
             "/api/v1/accounts/relationships", params={"id[]": account_id}, headers=bearer(token)
         )
@@ -45,8 +43,12 @@ async def _people(client: Client) -> tuple[str, str, str, str]:
     """ana and ben follow each other; tokens and account ids."""
     ana_account, ben_account = await make_user(client, "ana"), await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    await _json(await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana)))
-    await _json(await client.post(f"/api/v1/accounts/{ana_account.id}/follow", headers=bearer(ben)))
+    await expect_json(
+        await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana))
+    )
+    await expect_json(
+        await client.post(f"/api/v1/accounts/{ana_account.id}/follow", headers=bearer(ben))
+    )
     return ana, ben, str(ana_account.id), str(ben_account.id)
 
 
@@ -57,7 +59,7 @@ async def test_a_block_hides_each_others_posts_and_ends_the_follows(client: Clie
     anas_public = await _post(client, ana, "Ana's lesson notes")
     assert bens_private["id"] in await _ids(client, "/api/v1/timelines/home", ana)
 
-    relation = await _json(
+    relation = await expect_json(
         await client.post(f"/api/v1/accounts/{ben_id}/block", headers=bearer(ana))
     )
     assert relation["blocking"] is True
@@ -75,16 +77,18 @@ async def test_a_block_hides_each_others_posts_and_ends_the_follows(client: Clie
     assert bens_view["blocked_by"] is True and bens_view["following"] is False
     assert bens_view["blocking"] is False
 
-    blocked = await _json(await client.get("/api/v1/blocks", headers=bearer(ana)))
+    blocked = await expect_json(await client.get("/api/v1/blocks", headers=bearer(ana)))
     assert [a["id"] for a in blocked] == [ben_id]
-    again = await _json(await client.post(f"/api/v1/accounts/{ben_id}/block", headers=bearer(ana)))
+    again = await expect_json(
+        await client.post(f"/api/v1/accounts/{ben_id}/block", headers=bearer(ana))
+    )
     assert again["blocking"] is True, "blocking twice is fine"
 
-    lifted = await _json(
+    lifted = await expect_json(
         await client.post(f"/api/v1/accounts/{ben_id}/unblock", headers=bearer(ana))
     )
     assert lifted["blocking"] is False and lifted["following"] is False, "follows stay ended"
-    assert await _json(await client.get("/api/v1/blocks", headers=bearer(ana))) == []
+    assert await expect_json(await client.get("/api/v1/blocks", headers=bearer(ana))) == []
     assert bens_public["id"] in await _ids(client, "/api/v1/timelines/public", ana)
 
 
@@ -113,10 +117,12 @@ async def test_blocking_someone_elsewhere_tells_their_server(client: Client) -> 
         )
     zed = str(REMOTE_BASE + remote_id)
 
-    relation = await _json(await client.post(f"/api/v1/accounts/{zed}/block", headers=bearer(ana)))
+    relation = await expect_json(
+        await client.post(f"/api/v1/accounts/{zed}/block", headers=bearer(ana))
+    )
     assert relation["blocking"] is True and not relation["following"]
     assert not relation["followed_by"]
-    await _json(await client.post(f"/api/v1/accounts/{zed}/unblock", headers=bearer(ana)))
+    await expect_json(await client.post(f"/api/v1/accounts/{zed}/unblock", headers=bearer(ana)))
 
     async with ctx.db.connection() as conn:
         sent = await conn.fetch(
@@ -137,7 +143,7 @@ async def test_a_mute_hides_posts_and_notifications_and_the_muted_notice_nothing
 ) -> None:
     ana, ben, ana_id, ben_id = await _people(client)
     before = await _post(client, ben, "Before the mute")
-    relation = await _json(
+    relation = await expect_json(
         await client.post(f"/api/v1/accounts/{ben_id}/mute", headers=bearer(ana))
     )
     assert relation["muting"] is True and relation["muting_notifications"] is True
@@ -149,7 +155,7 @@ async def test_a_mute_hides_posts_and_notifications_and_the_muted_notice_nothing
     assert not {before["id"], during["id"], public["id"]} & set(home)
     assert public["id"] not in await _ids(client, "/api/v1/timelines/public", ana)
     assert public["id"] not in await _ids(client, "/api/v1/timelines/tag/science", ana)
-    notices = await _json(await client.get("/api/v1/notifications", headers=bearer(ana)))
+    notices = await expect_json(await client.get("/api/v1/notifications", headers=bearer(ana)))
     assert notices == [], "neither the follow nor the mention from Ben is shown"
     # The post is still there for anyone else, and for Ana if she opens it.
     assert public["id"] in await _ids(client, "/api/v1/timelines/public")
@@ -162,11 +168,11 @@ async def test_a_mute_hides_posts_and_notifications_and_the_muted_notice_nothing
     anas_post = await _post(client, ana, "Ana still posts")
     assert anas_post["id"] in await _ids(client, "/api/v1/timelines/home", ben)
 
-    muted = await _json(await client.get("/api/v1/mutes", headers=bearer(ana)))
+    muted = await expect_json(await client.get("/api/v1/mutes", headers=bearer(ana)))
     assert [a["id"] for a in muted] == [ben_id] and muted[0]["mute_expires_at"] is None
 
     # Muting again with notifications=false brings the notifications back, not the posts.
-    relation = await _json(
+    relation = await expect_json(
         await client.post(
             f"/api/v1/accounts/{ben_id}/mute",
             data={"notifications": "false", "duration": "3600"},
@@ -176,21 +182,21 @@ async def test_a_mute_hides_posts_and_notifications_and_the_muted_notice_nothing
     assert relation["muting"] is True and relation["muting_notifications"] is False
     kinds = {
         n["type"]
-        for n in await _json(await client.get("/api/v1/notifications", headers=bearer(ana)))
+        for n in await expect_json(await client.get("/api/v1/notifications", headers=bearer(ana)))
     }
     assert kinds == {"follow", "mention"}
     assert during["id"] not in await _ids(client, "/api/v1/timelines/home", ana)
-    muted = await _json(await client.get("/api/v1/mutes", headers=bearer(ana)))
+    muted = await expect_json(await client.get("/api/v1/mutes", headers=bearer(ana)))
     assert muted[0]["mute_expires_at"] is not None
 
-    await _json(await client.post(f"/api/v1/accounts/{ben_id}/unmute", headers=bearer(ana)))
+    await expect_json(await client.post(f"/api/v1/accounts/{ben_id}/unmute", headers=bearer(ana)))
     assert during["id"] in await _ids(client, "/api/v1/timelines/home", ana)
 
 
 async def test_an_expired_mute_hides_nothing(client: Client) -> None:
     ana, ben, _, ben_id = await _people(client)
     post = await _post(client, ben, "Back in view")
-    await _json(
+    await expect_json(
         await client.post(
             f"/api/v1/accounts/{ben_id}/mute", json={"duration": 60}, headers=bearer(ana)
         )
@@ -199,7 +205,7 @@ async def test_an_expired_mute_hides_nothing(client: Client) -> None:
     async with ctx_of(client).db.connection() as conn:
         await conn.execute("UPDATE mutes SET expires_at = now() - interval '1 second'")
     assert post["id"] in await _ids(client, "/api/v1/timelines/home", ana)
-    assert await _json(await client.get("/api/v1/mutes", headers=bearer(ana))) == []
+    assert await expect_json(await client.get("/api/v1/mutes", headers=bearer(ana))) == []
 
 
 async def test_scopes_and_yourself(client: Client) -> None:
@@ -227,7 +233,7 @@ async def test_a_block_keeps_follows_ended_both_ways(client: Client) -> None:
     """Refollowing after a block is refused, here (403) and from elsewhere (a Reject), so
     nothing is delivered to a blocked follower."""
     ana, ben, ana_id, ben_id = await _people(client)
-    await _json(await client.post(f"/api/v1/accounts/{ben_id}/block", headers=bearer(ana)))
+    await expect_json(await client.post(f"/api/v1/accounts/{ben_id}/block", headers=bearer(ana)))
     refused = await client.post(f"/api/v1/accounts/{ana_id}/follow", headers=bearer(ben))
     assert refused.status == 403
     assert (
@@ -243,7 +249,7 @@ async def test_a_block_keeps_follows_ended_both_ways(client: Client) -> None:
                VALUES ($1, 'Person', 'zed', '127.0.0.1:9', $1 || '/inbox', '{}') RETURNING id""",
             zed_uri,
         )
-    await _json(
+    await expect_json(
         await client.post(f"/api/v1/accounts/{REMOTE_BASE + remote_id}/block", headers=bearer(ana))
     )
     follow = parse_activity(

@@ -20,14 +20,9 @@ from tests.api.helpers import (
     post_status,
 )
 
-_json = expect_json
-
-
-_post = post_status
-
 
 async def _conversations(client: Client, token: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = await _json(
+    found: list[dict[str, Any]] = await expect_json(
         await client.get("/api/v1/conversations", headers=bearer(token))
     )
     return found
@@ -39,9 +34,9 @@ async def test_a_direct_thread_is_one_conversation_for_the_two_people_in_it(
     ana_account, ben_account = await make_user(client, "ana"), await make_user(client, "ben")
     await make_user(client, "cleo")
     ana, ben, cleo = [await password_token(client, n) for n in ("ana", "ben", "cleo")]
-    first = await _post(client, ana, "@ben can you cover period 3?", visibility="direct")
-    await _post(client, ana, "A public post is no conversation")
-    await _post(client, ana, "@ben followers only is none either", visibility="private")
+    first = await post_status(client, ana, "@ben can you cover period 3?", visibility="direct")
+    await post_status(client, ana, "A public post is no conversation")
+    await post_status(client, ana, "@ben followers only is none either", visibility="private")
 
     [anas] = await _conversations(client, ana)
     assert anas["id"] == first and anas["last_status"]["id"] == first
@@ -52,11 +47,13 @@ async def test_a_direct_thread_is_one_conversation_for_the_two_people_in_it(
     assert [a["id"] for a in bens["accounts"]] == [str(ana_account.id)]
     assert await _conversations(client, cleo) == [], "Cleo is not in it"
 
-    answer = await _post(client, ben, "@ana yes, I can", visibility="direct", in_reply_to_id=first)
+    answer = await post_status(
+        client, ben, "@ana yes, I can", visibility="direct", in_reply_to_id=first
+    )
     [anas] = await _conversations(client, ana)
     assert anas["id"] == first and anas["last_status"]["id"] == answer
     assert anas["unread"] is True
-    read = await _json(
+    read = await expect_json(
         await client.post(f"/api/v1/conversations/{first}/read", headers=bearer(ana))
     )
     assert read["unread"] is False and read["id"] == first
@@ -64,12 +61,16 @@ async def test_a_direct_thread_is_one_conversation_for_the_two_people_in_it(
 
     # Deleting it takes it off Ana's list only; the next message brings it back.
     assert (
-        await _json(await client.delete(f"/api/v1/conversations/{first}", headers=bearer(ana)))
+        await expect_json(
+            await client.delete(f"/api/v1/conversations/{first}", headers=bearer(ana))
+        )
         == {}
     )
     assert await _conversations(client, ana) == []
     assert len(await _conversations(client, ben)) == 1
-    again = await _post(client, ben, "@ana thanks!", visibility="direct", in_reply_to_id=answer)
+    again = await post_status(
+        client, ben, "@ana thanks!", visibility="direct", in_reply_to_id=answer
+    )
     [anas] = await _conversations(client, ana)
     assert anas["last_status"]["id"] == again and anas["unread"] is True
 
@@ -90,9 +91,11 @@ async def test_a_blocked_person_drops_out_of_conversations(client: Client) -> No
     await make_user(client, "ana")
     ben_account = await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    await _post(client, ben, "@ana hello", visibility="direct")
+    await post_status(client, ben, "@ana hello", visibility="direct")
     assert len(await _conversations(client, ana)) == 1
-    await _json(await client.post(f"/api/v1/accounts/{ben_account.id}/block", headers=bearer(ana)))
+    await expect_json(
+        await client.post(f"/api/v1/accounts/{ben_account.id}/block", headers=bearer(ana))
+    )
     assert await _conversations(client, ana) == []
 
 
@@ -102,12 +105,13 @@ async def test_conversations_page_by_their_newest_message(client: Client) -> Non
         await make_user(client, name)
     ana = await password_token(client, "ana")
     ids = [
-        await _post(client, ana, f"@{n} hi", visibility="direct") for n in ("ben", "cleo", "dan")
+        await post_status(client, ana, f"@{n} hi", visibility="direct")
+        for n in ("ben", "cleo", "dan")
     ]
     first = await client.get("/api/v1/conversations", params={"limit": "2"}, headers=bearer(ana))
-    assert [c["id"] for c in await _json(first)] == [ids[2], ids[1]]
+    assert [c["id"] for c in await expect_json(first)] == [ids[2], ids[1]]
     assert f"max_id={ids[1]}" in first.headers["Link"]
-    rest = await _json(
+    rest = await expect_json(
         await client.get("/api/v1/conversations", params={"max_id": ids[1]}, headers=bearer(ana))
     )
     assert [c["id"] for c in rest] == [ids[0]]
@@ -120,11 +124,11 @@ async def test_a_report_is_stored_for_the_nodes_moderators(client: Client) -> No
         ctx_of(client).db, "head", "head@district.example", role=Role.ADMIN, password=PASSWORD
     )
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    unkind = await _post(client, ben, "Something unkind")
-    private = await _post(client, ben, "Followers only", visibility="private")
-    anas_own = await _post(client, ana, "Ana's post")
+    unkind = await post_status(client, ben, "Something unkind")
+    private = await post_status(client, ben, "Followers only", visibility="private")
+    anas_own = await post_status(client, ana, "Ana's post")
 
-    report = await _json(
+    report = await expect_json(
         await client.post(
             "/api/v1/reports",
             data={
@@ -160,9 +164,9 @@ async def test_a_report_is_stored_for_the_nodes_moderators(client: Client) -> No
     assert odd.status == 422
 
     # Ben deletes the post; the moderator still reads what he wrote.
-    await _json(await client.delete(f"/api/v1/statuses/{unkind}", headers=bearer(ben)))
+    await expect_json(await client.delete(f"/api/v1/statuses/{unkind}", headers=bearer(ben)))
     head = await password_token(client, "head", scopes="read admin:read")
-    [seen] = await _json(await client.get("/api/v1/admin/reports", headers=bearer(head)))
+    [seen] = await expect_json(await client.get("/api/v1/admin/reports", headers=bearer(head)))
     assert seen["id"] == report["id"] and seen["comment"] == "This is bullying"
     assert seen["account"]["username"] == "ana" and seen["target_account"]["username"] == "ben"
     assert seen["statuses"] == [], "the post is gone..."
@@ -192,7 +196,7 @@ async def test_a_forwarded_report_goes_to_their_server_without_the_reporters_nam
                        'http://127.0.0.1:9/users/zed/inbox', 'http://127.0.0.1:9/inbox', '{}')
                RETURNING id"""
         )
-    report = await _json(
+    report = await expect_json(
         await client.post(
             "/api/v1/reports",
             json={"account_id": str(REMOTE_BASE + remote_id), "comment": "Spam", "forward": True},

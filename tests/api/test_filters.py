@@ -7,14 +7,9 @@ from typing import Any
 
 from tests.api.helpers import Client, bearer, expect_json, make_user, password_token, post_status
 
-_json = expect_json
-
-
-_post = post_status
-
 
 async def _home(client: Client, token: str) -> dict[str, dict[str, Any]]:
-    found = await _json(await client.get("/api/v1/timelines/home", headers=bearer(token)))
+    found = await expect_json(await client.get("/api/v1/timelines/home", headers=bearer(token)))
     return {s["id"]: s for s in found}
 
 
@@ -22,7 +17,7 @@ async def test_create_read_update_and_delete_a_filter(client: Client) -> None:
     await make_user(client, "ana")
     await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    made = await _json(
+    made = await expect_json(
         await client.post(
             "/api/v2/filters",
             json={
@@ -47,7 +42,7 @@ async def test_create_read_update_and_delete_a_filter(client: Client) -> None:
     assert made["statuses"] == []
 
     # Rails-style form fields, as Mastodon's own documentation sends them.
-    form = await _json(
+    form = await expect_json(
         await client.post(
             "/api/v2/filters",
             data=[
@@ -69,7 +64,7 @@ async def test_create_read_update_and_delete_a_filter(client: Client) -> None:
     path = f"/api/v2/filters/{made['id']}"
     finale = next(k for k in made["keywords"] if k["keyword"] == "finale")
     ending = next(k for k in made["keywords"] if k["keyword"] == "ending")
-    updated = await _json(
+    updated = await expect_json(
         await client.put(
             path,
             json={
@@ -91,7 +86,7 @@ async def test_create_read_update_and_delete_a_filter(client: Client) -> None:
         ("season", True),
     ]
     assert [
-        f["id"] for f in await _json(await client.get("/api/v2/filters", headers=bearer(ana)))
+        f["id"] for f in await expect_json(await client.get("/api/v2/filters", headers=bearer(ana)))
     ] == [made["id"], form["id"]]
 
     for method in ("GET", "PUT", "DELETE"):
@@ -110,7 +105,7 @@ async def test_create_read_update_and_delete_a_filter(client: Client) -> None:
     ):
         assert (await client.post("/api/v2/filters", json=bad, headers=bearer(ana))).status == 422
 
-    assert await _json(await client.delete(path, headers=bearer(ana))) == {}
+    assert await expect_json(await client.delete(path, headers=bearer(ana))) == {}
     assert (await client.get(path, headers=bearer(ana))).status == 404
     reader = await password_token(client, "ana", scopes="read")
     assert (
@@ -125,8 +120,10 @@ async def test_warn_marks_and_hide_removes_in_the_filters_contexts(client: Clien
     await make_user(client, "ana")
     ben_account = await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    await _json(await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana)))
-    warned = await _json(
+    await expect_json(
+        await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana))
+    )
+    warned = await expect_json(
         await client.post(
             "/api/v2/filters",
             json={
@@ -138,7 +135,7 @@ async def test_warn_marks_and_hide_removes_in_the_filters_contexts(client: Clien
             headers=bearer(ana),
         )
     )
-    await _json(
+    await expect_json(
         await client.post(
             "/api/v2/filters",
             json={
@@ -150,7 +147,7 @@ async def test_warn_marks_and_hide_removes_in_the_filters_contexts(client: Clien
             headers=bearer(ana),
         )
     )
-    await _json(
+    await expect_json(
         await client.post(
             "/api/v2/filters",
             json={
@@ -163,11 +160,11 @@ async def test_warn_marks_and_hide_removes_in_the_filters_contexts(client: Clien
         )
     )
 
-    match = await _post(client, ben, "The <b>match</b> is at 4 &amp; everyone's welcome")
-    matches = await _post(client, ben, "Rematches and matchmaking do not count")
-    spoiler = await _post(client, ben, "Big spoilers ahead: the hero wins")
-    cw = await _post(client, ben, "Read on", spoiler_text="Spoiler for chapter 9")
-    lunch = await _post(client, ben, "Lunch menu for Friday")
+    match = await post_status(client, ben, "The <b>match</b> is at 4 &amp; everyone's welcome")
+    matches = await post_status(client, ben, "Rematches and matchmaking do not count")
+    spoiler = await post_status(client, ben, "Big spoilers ahead: the hero wins")
+    cw = await post_status(client, ben, "Read on", spoiler_text="Spoiler for chapter 9")
+    lunch = await post_status(client, ben, "Lunch menu for Friday")
 
     home = await _home(client, ana)
     assert spoiler not in home and cw not in home, "hide filters match text and warnings"
@@ -180,26 +177,30 @@ async def test_warn_marks_and_hide_removes_in_the_filters_contexts(client: Clien
 
     public = {
         s["id"]: s
-        for s in await _json(await client.get("/api/v1/timelines/public", headers=bearer(ana)))
+        for s in await expect_json(
+            await client.get("/api/v1/timelines/public", headers=bearer(ana))
+        )
     }
     assert lunch not in public and spoiler in public
     assert public[match]["filtered"] == [], "the warn filter is for home only"
     # Ben's own view is his, not Ana's.
     assert lunch in {
         s["id"]
-        for s in await _json(await client.get("/api/v1/timelines/public", headers=bearer(ben)))
+        for s in await expect_json(
+            await client.get("/api/v1/timelines/public", headers=bearer(ben))
+        )
     }
 
-    reply = await _post(client, ben, "spoiler: it was the butler", in_reply_to_id=match)
-    other = await _post(client, ben, "See you at the match", in_reply_to_id=match)
-    context = await _json(
+    reply = await post_status(client, ben, "spoiler: it was the butler", in_reply_to_id=match)
+    other = await post_status(client, ben, "See you at the match", in_reply_to_id=match)
+    context = await expect_json(
         await client.get(f"/api/v1/statuses/{match}/context", headers=bearer(ana))
     )
     assert [s["id"] for s in context["descendants"]] == [other]
     assert reply not in {s["id"] for s in context["descendants"]}
 
     # A notification about a post hidden in the notifications context is left out.
-    await _json(
+    await expect_json(
         await client.post(
             "/api/v2/filters",
             json={
@@ -211,9 +212,9 @@ async def test_warn_marks_and_hide_removes_in_the_filters_contexts(client: Clien
             headers=bearer(ana),
         )
     )
-    await _post(client, ben, "@ana homework is due")
-    await _post(client, ben, "@ana see you tomorrow")
-    notices = await _json(await client.get("/api/v1/notifications", headers=bearer(ana)))
+    await post_status(client, ben, "@ana homework is due")
+    await post_status(client, ben, "@ana see you tomorrow")
+    notices = await expect_json(await client.get("/api/v1/notifications", headers=bearer(ana)))
     mentions = [n["status"]["content"] for n in notices if n["type"] == "mention"]
     assert len(mentions) == 1 and "see you tomorrow" in mentions[0]
 
@@ -224,8 +225,10 @@ async def test_hidden_posts_leave_no_holes_and_your_own_posts_are_never_filtered
     await make_user(client, "ana")
     ben_account = await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    await _json(await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana)))
-    await _json(
+    await expect_json(
+        await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana))
+    )
+    await expect_json(
         await client.post(
             "/api/v2/filters",
             json={
@@ -237,12 +240,12 @@ async def test_hidden_posts_leave_no_holes_and_your_own_posts_are_never_filtered
             headers=bearer(ana),
         )
     )
-    kept = [await _post(client, ben, f"Notice {n}") for n in range(12)]
+    kept = [await post_status(client, ben, f"Notice {n}") for n in range(12)]
     for n in range(25):
-        await _post(client, ben, f"Rota change {n}")
-    own = await _post(client, ana, "My own rota")
+        await post_status(client, ben, f"Rota change {n}")
+    own = await post_status(client, ana, "My own rota")
 
-    page = await _json(
+    page = await expect_json(
         await client.get("/api/v1/timelines/home", params={"limit": "10"}, headers=bearer(ana))
     )
     assert [s["id"] for s in page] == [own, *reversed(kept)][:10]
@@ -253,8 +256,10 @@ async def test_a_filter_for_profiles_applies_to_account_statuses_only(client: Cl
     await make_user(client, "ana")
     ben_account = await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    await _json(await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana)))
-    await _json(
+    await expect_json(
+        await client.post(f"/api/v1/accounts/{ben_account.id}/follow", headers=bearer(ana))
+    )
+    await expect_json(
         await client.post(
             "/api/v2/filters",
             json={
@@ -266,9 +271,9 @@ async def test_a_filter_for_profiles_applies_to_account_statuses_only(client: Cl
             headers=bearer(ana),
         )
     )
-    gym = await _post(client, ben, "Gym kit reminder")
-    other = await _post(client, ben, "Library books due")
-    profile = await _json(
+    gym = await post_status(client, ben, "Gym kit reminder")
+    other = await post_status(client, ben, "Library books due")
+    profile = await expect_json(
         await client.get(f"/api/v1/accounts/{ben_account.id}/statuses", headers=bearer(ana))
     )
     assert [s["id"] for s in profile] == [other]

@@ -16,14 +16,9 @@ from tests.api.helpers import (
     post_status,
 )
 
-_json = expect_json
-
-
-_post = post_status
-
 
 async def _follow(client: Client, token: str, account_id: int) -> dict[str, Any]:
-    result: dict[str, Any] = await _json(
+    result: dict[str, Any] = await expect_json(
         await client.post(f"/api/v1/accounts/{account_id}/follow", headers=bearer(token))
     )
     return result
@@ -33,7 +28,7 @@ async def test_list_crud_and_someone_elses_list_is_not_found(client: Client) -> 
     await make_user(client, "ana")
     await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    made = await _json(
+    made = await expect_json(
         await client.post("/api/v1/lists", data={"title": "Science dept"}, headers=bearer(ana))
     )
     assert made == {
@@ -42,7 +37,7 @@ async def test_list_crud_and_someone_elses_list_is_not_found(client: Client) -> 
         "replies_policy": "list",
         "exclusive": False,
     }
-    other = await _json(
+    other = await expect_json(
         await client.post(
             "/api/v1/lists",
             json={"title": "Parents", "replies_policy": "none", "exclusive": True},
@@ -52,14 +47,18 @@ async def test_list_crud_and_someone_elses_list_is_not_found(client: Client) -> 
     assert other["replies_policy"] == "none" and other["exclusive"] is True
 
     path = f"/api/v1/lists/{made['id']}"
-    assert (await _json(await client.get(path, headers=bearer(ana))))["title"] == "Science dept"
-    renamed = await _json(await client.put(path, json={"title": "Science"}, headers=bearer(ana)))
+    assert (await expect_json(await client.get(path, headers=bearer(ana))))[
+        "title"
+    ] == "Science dept"
+    renamed = await expect_json(
+        await client.put(path, json={"title": "Science"}, headers=bearer(ana))
+    )
     assert renamed["title"] == "Science" and renamed["replies_policy"] == "list"
-    listed = await _json(await client.get("/api/v1/lists", headers=bearer(ana)))
+    listed = await expect_json(await client.get("/api/v1/lists", headers=bearer(ana)))
     assert [item["title"] for item in listed] == ["Science", "Parents"]
 
     # Ben sees none of it: every way in is "not found", never "forbidden".
-    assert await _json(await client.get("/api/v1/lists", headers=bearer(ben))) == []
+    assert await expect_json(await client.get("/api/v1/lists", headers=bearer(ben))) == []
     for method, where in (
         ("GET", path),
         ("PUT", path),
@@ -79,7 +78,7 @@ async def test_list_crud_and_someone_elses_list_is_not_found(client: Client) -> 
         "/api/v1/lists", json={"title": "x", "replies_policy": "all"}, headers=bearer(ana)
     )
     assert odd.status == 422
-    assert await _json(await client.delete(path, headers=bearer(ana))) == {}
+    assert await expect_json(await client.delete(path, headers=bearer(ana))) == {}
     assert (await client.get(path, headers=bearer(ana))).status == 404
 
 
@@ -87,7 +86,7 @@ async def test_only_people_you_follow_go_on_a_list(client: Client) -> None:
     await make_user(client, "ana")
     ben, cleo = await make_user(client, "ben"), await make_user(client, "cleo")
     ana = await password_token(client, "ana")
-    made = await _json(
+    made = await expect_json(
         await client.post("/api/v1/lists", json={"title": "Staff"}, headers=bearer(ana))
     )
     members = f"/api/v1/lists/{made['id']}/accounts"
@@ -99,26 +98,30 @@ async def test_only_people_you_follow_go_on_a_list(client: Client) -> None:
     added = await client.post(
         members, data={"account_ids[]": [str(ben.id), str(cleo.id)]}, headers=bearer(ana)
     )
-    assert await _json(added) == {}
+    assert await expect_json(added) == {}
     twice = await client.post(members, json={"account_ids": [str(ben.id)]}, headers=bearer(ana))
     assert twice.status == 422
-    shown = await _json(await client.get(members, headers=bearer(ana)))
+    shown = await expect_json(await client.get(members, headers=bearer(ana)))
     assert {a["username"] for a in shown} == {"ben", "cleo"}
-    everyone = await _json(await client.get(members, params={"limit": "0"}, headers=bearer(ana)))
+    everyone = await expect_json(
+        await client.get(members, params={"limit": "0"}, headers=bearer(ana))
+    )
     assert len(everyone) == 2
     first = await client.get(members, params={"limit": "1"}, headers=bearer(ana))
-    assert len(await _json(first)) == 1 and 'rel="next"' in first.headers["Link"]
+    assert len(await expect_json(first)) == 1 and 'rel="next"' in first.headers["Link"]
 
-    holding = await _json(await client.get(f"/api/v1/accounts/{ben.id}/lists", headers=bearer(ana)))
+    holding = await expect_json(
+        await client.get(f"/api/v1/accounts/{ben.id}/lists", headers=bearer(ana))
+    )
     assert [item["id"] for item in holding] == [made["id"]]
 
     removed = await client.delete(
         members, params={"account_ids[]": str(cleo.id)}, headers=bearer(ana)
     )
-    assert await _json(removed) == {}
+    assert await expect_json(removed) == {}
     # An unfollow takes someone off every list by itself (Mastodon does the same).
-    await _json(await client.post(f"/api/v1/accounts/{ben.id}/unfollow", headers=bearer(ana)))
-    assert await _json(await client.get(members, headers=bearer(ana))) == []
+    await expect_json(await client.post(f"/api/v1/accounts/{ben.id}/unfollow", headers=bearer(ana)))
+    assert await expect_json(await client.get(members, headers=bearer(ana))) == []
 
 
 async def test_the_list_timeline_shows_members_posts_the_owner_may_see(client: Client) -> None:
@@ -132,10 +135,10 @@ async def test_the_list_timeline_shows_members_posts_the_owner_may_see(client: C
     await _follow(client, ana, ben.id)
     assert (await _follow(client, ana, cleo.id))["requested"] is True
     await _follow(client, ana, dan.id)
-    made = await _json(
+    made = await expect_json(
         await client.post("/api/v1/lists", json={"title": "Year 5"}, headers=bearer(ana))
     )
-    await _json(
+    await expect_json(
         await client.post(
             f"/api/v1/lists/{made['id']}/accounts",
             json={"account_ids": [str(ben.id), str(cleo.id)]},
@@ -143,39 +146,39 @@ async def test_the_list_timeline_shows_members_posts_the_owner_may_see(client: C
         )
     )
 
-    bens = await _post(client, ben_t, "Ben's class news")
-    bens_private = await _post(client, ben_t, "Ben, followers only", visibility="private")
-    cleos_public = await _post(client, cleo_t, "Cleo's public post")
-    cleos_private = await _post(client, cleo_t, "Cleo, followers only", visibility="private")
-    dans = await _post(client, dan_t, "Dan is not on the list")
-    reply_to_dan = await _post(client, ben_t, "@dan replying to Dan", in_reply_to_id=dans)
-    reply_to_cleo = await _post(
+    bens = await post_status(client, ben_t, "Ben's class news")
+    bens_private = await post_status(client, ben_t, "Ben, followers only", visibility="private")
+    cleos_public = await post_status(client, cleo_t, "Cleo's public post")
+    cleos_private = await post_status(client, cleo_t, "Cleo, followers only", visibility="private")
+    dans = await post_status(client, dan_t, "Dan is not on the list")
+    reply_to_dan = await post_status(client, ben_t, "@dan replying to Dan", in_reply_to_id=dans)
+    reply_to_cleo = await post_status(
         client, ben_t, "@cleo replying to Cleo", in_reply_to_id=cleos_public
     )
 
     timeline = f"/api/v1/timelines/list/{made['id']}"
-    shown = [s["id"] for s in await _json(await client.get(timeline, headers=bearer(ana)))]
+    shown = [s["id"] for s in await expect_json(await client.get(timeline, headers=bearer(ana)))]
     assert shown == [reply_to_cleo, cleos_public, bens_private, bens]
     assert cleos_private not in shown, "Ana may not see Cleo's followers-only post"
     assert dans not in shown and reply_to_dan not in shown
 
-    await _json(
+    await expect_json(
         await client.put(
             f"/api/v1/lists/{made['id']}", json={"replies_policy": "followed"}, headers=bearer(ana)
         )
     )
-    shown = [s["id"] for s in await _json(await client.get(timeline, headers=bearer(ana)))]
+    shown = [s["id"] for s in await expect_json(await client.get(timeline, headers=bearer(ana)))]
     assert reply_to_dan in shown, "Ana follows Dan"
-    await _json(
+    await expect_json(
         await client.put(
             f"/api/v1/lists/{made['id']}", json={"replies_policy": "none"}, headers=bearer(ana)
         )
     )
-    shown = [s["id"] for s in await _json(await client.get(timeline, headers=bearer(ana)))]
+    shown = [s["id"] for s in await expect_json(await client.get(timeline, headers=bearer(ana)))]
     assert shown == [cleos_public, bens_private, bens]
 
     paged = await client.get(timeline, params={"limit": "2"}, headers=bearer(ana))
-    assert [s["id"] for s in await _json(paged)] == [cleos_public, bens_private]
+    assert [s["id"] for s in await expect_json(paged)] == [cleos_public, bens_private]
     assert f"max_id={bens_private}" in paged.headers["Link"]
 
     reader = await password_token(client, "ana", scopes="read:statuses")
@@ -194,36 +197,36 @@ async def test_an_exclusive_lists_members_leave_the_home_timeline(client: Client
     ben_t, cleo_t = await password_token(client, "ben"), await password_token(client, "cleo")
     await _follow(client, ana, ben.id)
     await _follow(client, ana, cleo.id)
-    made = await _json(
+    made = await expect_json(
         await client.post(
             "/api/v1/lists", json={"title": "Parents", "exclusive": True}, headers=bearer(ana)
         )
     )
-    await _json(
+    await expect_json(
         await client.post(
             f"/api/v1/lists/{made['id']}/accounts",
             json={"account_ids": [str(ben.id)]},
             headers=bearer(ana),
         )
     )
-    bens = await _post(client, ben_t, "Bake sale on Saturday")
-    cleos = await _post(client, cleo_t, "Cleo's news")
+    bens = await post_status(client, ben_t, "Bake sale on Saturday")
+    cleos = await post_status(client, cleo_t, "Cleo's news")
     home = [
         s["id"]
-        for s in await _json(await client.get("/api/v1/timelines/home", headers=bearer(ana)))
+        for s in await expect_json(await client.get("/api/v1/timelines/home", headers=bearer(ana)))
     ]
     assert cleos in home and bens not in home
-    listed = await _json(
+    listed = await expect_json(
         await client.get(f"/api/v1/timelines/list/{made['id']}", headers=bearer(ana))
     )
     assert [s["id"] for s in listed] == [bens]
-    await _json(
+    await expect_json(
         await client.put(
             f"/api/v1/lists/{made['id']}", json={"exclusive": False}, headers=bearer(ana)
         )
     )
     home = [
         s["id"]
-        for s in await _json(await client.get("/api/v1/timelines/home", headers=bearer(ana)))
+        for s in await expect_json(await client.get("/api/v1/timelines/home", headers=bearer(ana)))
     ]
     assert bens in home

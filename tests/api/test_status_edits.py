@@ -7,11 +7,9 @@ from typing import Any
 
 from tests.api.helpers import Client, bearer, expect_json, make_user, password_token
 
-_json = expect_json
-
 
 async def _post(client: Client, token: str, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = await _json(
+    body: dict[str, Any] = await expect_json(
         await client.post("/api/v1/statuses", json=fields, headers=bearer(token))
     )
     return body
@@ -25,7 +23,7 @@ async def test_an_edit_through_the_api_shows_in_the_web_history(client: Client) 
     assert post["edited_at"] is None
 
     # When its author edits the text, sending the warning unchanged as apps do
-    edited = await _json(
+    edited = await expect_json(
         await client.put(
             f"/api/v1/statuses/{post['id']}",
             headers=bearer(token),
@@ -37,7 +35,7 @@ async def test_an_edit_through_the_api_shows_in_the_web_history(client: Client) 
     # Then the status says so
     assert edited["id"] == post["id"] and "Thursday" in edited["content"]
     assert edited["edited_at"] is not None and edited["spoiler_text"] == "Logistics"
-    shown = await _json(await client.get(f"/api/v1/statuses/{post['id']}"))
+    shown = await expect_json(await client.get(f"/api/v1/statuses/{post['id']}"))
     assert "Thursday" in shown["content"]
 
     # and the web's history page shows both versions
@@ -45,7 +43,7 @@ async def test_an_edit_through_the_api_shows_in_the_web_history(client: Client) 
     assert "Field trip on Friday" in page and "Field trip on Thursday" in page
 
     # and the API's history lists them oldest first, the current one last
-    versions = await _json(await client.get(f"/api/v1/statuses/{post['id']}/history"))
+    versions = await expect_json(await client.get(f"/api/v1/statuses/{post['id']}/history"))
     assert ["Friday" in v["content"] for v in versions] == [True, False]
     assert "Thursday" in versions[1]["content"]
     assert versions[0]["created_at"] == post["created_at"]
@@ -54,7 +52,7 @@ async def test_an_edit_through_the_api_shows_in_the_web_history(client: Client) 
     assert versions[0]["account"]["username"] == "ana"
 
     # and the source is what she typed
-    source = await _json(
+    source = await expect_json(
         await client.get(f"/api/v1/statuses/{post['id']}/source", headers=bearer(token))
     )
     assert source == {"id": post["id"], "text": "Field trip on Thursday",
@@ -65,7 +63,7 @@ async def test_a_post_never_edited_has_one_version(client: Client) -> None:
     await make_user(client, "ana")
     token = await password_token(client, "ana")
     post = await _post(client, token, status="First day")
-    versions = await _json(await client.get(f"/api/v1/statuses/{post['id']}/history"))
+    versions = await expect_json(await client.get(f"/api/v1/statuses/{post['id']}/history"))
     assert len(versions) == 1 and "First day" in versions[0]["content"]
     assert versions[0]["created_at"] == post["created_at"]
 
@@ -77,7 +75,9 @@ async def test_only_the_author_edits_and_hidden_posts_are_not_found(client: Clie
     await make_user(client, "cat")
     ana_token = await password_token(client, "ana")
     ben_token, cat_token = await password_token(client, "ben"), await password_token(client, "cat")
-    await _json(await client.post(f"/api/v1/accounts/{ana.id}/follow", headers=bearer(ben_token)))
+    await expect_json(
+        await client.post(f"/api/v1/accounts/{ana.id}/follow", headers=bearer(ben_token))
+    )
     public = await _post(client, ana_token, status="Bus leaves at 8")
     private = await _post(client, ana_token, status="Staff meeting moved", visibility="private")
 
@@ -85,13 +85,13 @@ async def test_only_the_author_edits_and_hidden_posts_are_not_found(client: Clie
     for post in (public, private):
         tried = await client.put(f"/api/v1/statuses/{post['id']}", headers=bearer(ben_token),
                                  json={"status": "Hacked"})  # fmt: skip
-        assert (await _json(tried, 403))["error"] == "This action is not allowed"
+        assert (await expect_json(tried, 403))["error"] == "This action is not allowed"
         source = await client.get(f"/api/v1/statuses/{post['id']}/source",
                                   headers=bearer(ben_token))  # fmt: skip
         assert source.status == 403
     ben_sees = await client.get(f"/api/v1/statuses/{private['id']}/history",
                                 headers=bearer(ben_token))  # fmt: skip
-    assert len(await _json(ben_sees)) == 1
+    assert len(await expect_json(ben_sees)) == 1
 
     # Then cat, who cannot see the followers-only post, is told it is not there
     for method, path in (
@@ -107,7 +107,7 @@ async def test_only_the_author_edits_and_hidden_posts_are_not_found(client: Clie
         assert response.status == 404, (method, path)
     anonymous = await client.get(f"/api/v1/statuses/{private['id']}/history")
     assert anonymous.status == 404
-    shown = await _json(await client.get(f"/api/v1/statuses/{public['id']}"))
+    shown = await expect_json(await client.get(f"/api/v1/statuses/{public['id']}"))
     assert "Bus leaves at 8" in shown["content"] and shown["edited_at"] is None
 
 
@@ -124,20 +124,20 @@ async def test_an_edit_changes_text_and_warning_and_refuses_media_or_poll_change
     ):
         refused = await client.put(f"/api/v1/statuses/{post['id']}", json=body,
                                    headers=bearer(token))  # fmt: skip
-        assert (await _json(refused, 422))["error"].startswith("Validation failed"), body
-    kept = await _json(
+        assert (await expect_json(refused, 422))["error"].startswith("Validation failed"), body
+    kept = await expect_json(
         await client.put(f"/api/v1/statuses/{post['id']}", headers=bearer(token),
                          json={"status": "Quiz 2", "poll": {"options": ["A", "B"]}})
     )  # fmt: skip
     assert "Quiz 2" in kept["content"] and kept["poll"]["options"][1]["title"] == "B"
-    history = await _json(await client.get(f"/api/v1/statuses/{post['id']}/history"))
+    history = await expect_json(await client.get(f"/api/v1/statuses/{post['id']}/history"))
     assert len(history) == 2, "only the accepted edit is a version"
-    warned = await _json(
+    warned = await expect_json(
         await client.put(f"/api/v1/statuses/{post['id']}", headers=bearer(token),
                          json={"status": "Quiz 3", "spoiler_text": "Answers inside"})
     )  # fmt: skip
     assert warned["spoiler_text"] == "Answers inside" and warned["sensitive"] is True
-    cleared = await _json(
+    cleared = await expect_json(
         await client.put(f"/api/v1/statuses/{post['id']}", headers=bearer(token),
                          json={"status": "Quiz 3", "spoiler_text": ""})
     )  # fmt: skip
@@ -158,22 +158,22 @@ async def test_favourited_by_and_reblogged_by_page_latest_first(client: Client) 
     ben_token, cat_token = await password_token(client, "ben"), await password_token(client, "cat")
     post = await _post(client, ana_token, status="Science fair photos")
     for token in (ben_token, cat_token):
-        await _json(await client.post(f"/api/v1/statuses/{post['id']}/favourite",
+        await expect_json(await client.post(f"/api/v1/statuses/{post['id']}/favourite",
                                       headers=bearer(token)))  # fmt: skip
-    await _json(await client.post(f"/api/v1/statuses/{post['id']}/reblog",
+    await expect_json(await client.post(f"/api/v1/statuses/{post['id']}/reblog",
                                   headers=bearer(cat_token)))  # fmt: skip
 
     # When anyone asks who favourited it, one at a time
     first = await client.get(f"/api/v1/statuses/{post['id']}/favourited_by",
                              params={"limit": "1"})  # fmt: skip
-    assert [a["username"] for a in await _json(first)] == ["cat"]
+    assert [a["username"] for a in await expect_json(first)] == ["cat"]
     link = first.headers["Link"]
     next_url = link.split(";")[0].strip("<>")
     second = await client.get(next_url.replace(str(client.make_url("")).rstrip("/"), ""))
-    assert [a["username"] for a in await _json(second)] == ["ben"]
+    assert [a["username"] for a in await expect_json(second)] == ["ben"]
 
     # Then the boosters are listed too
-    boosted = await _json(await client.get(f"/api/v1/statuses/{post['id']}/reblogged_by"))
+    boosted = await expect_json(await client.get(f"/api/v1/statuses/{post['id']}/reblogged_by"))
     assert [a["username"] for a in boosted] == ["cat"]
     nobody = await client.get("/api/v1/statuses/99999999/favourited_by")
     assert nobody.status == 404
