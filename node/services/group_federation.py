@@ -102,11 +102,6 @@ async def group_uri(conn: Conn, urls: Urls, post: Post) -> str | None:
     return None
 
 
-async def remote_group_uri(conn: Conn, remote_id: int) -> str | None:
-    actor = await actor_store.get_remote_actor(conn, remote_id)
-    return actor.uri if actor is not None and actor.actor_type == "Group" else None
-
-
 async def announce(
     ctx: NodeContext, conn: Conn, group_account: int, activity: dict[str, Any], post: Post
 ) -> int:

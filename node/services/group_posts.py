@@ -106,13 +106,11 @@ async def _thread_of(
 async def _group_of(ctx: NodeContext, local_id: int | None, remote_id: int | None) -> GroupInfo:
     if local_id is not None:
         group = await groups.local_group_by_id(ctx, local_id)
-        if group is not None:
-            return group
-    async with ctx.db.connection() as conn:
-        uri = await group_federation.remote_group_uri(conn, remote_id or 0)
-    if uri is None:
+    else:
+        group = await groups.remote_group_by_id(ctx, remote_id or 0)
+    if group is None:
         raise NotFound("no such group")
-    return await groups.find_group(ctx, uri)
+    return group
 
 
 async def thread_list(

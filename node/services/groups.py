@@ -27,6 +27,7 @@ from node.storage import notifications
 from node.storage import remote_actors as actor_store
 from node.storage.group_threads import GroupKey, MemberRow
 from node.storage.groups import GroupRow
+from node.storage.remote_actors import RemoteActor
 
 __all__ = ["GroupInfo", "GroupKey", "GroupRow", "MemberRow", "Membership"]
 
@@ -139,6 +140,18 @@ async def find_group(ctx: NodeContext, handle: str) -> GroupInfo:
     actor = await directory.find_actor(ctx, text if "://" in text else f"@{text}")
     if actor.actor_type != "Group":
         raise NotFound(f"{handle} is not a group")
+    return await _remote_info(ctx, actor)
+
+
+async def remote_group_by_id(ctx: NodeContext, actor_id: int) -> GroupInfo | None:
+    """A group elsewhere as cached here (no fetch: for pages that list what we know)."""
+    actor = await directory.cached_actor(ctx, actor_id)
+    if actor is None or actor.actor_type != "Group":
+        return None
+    return await _remote_info(ctx, actor)
+
+
+async def _remote_info(ctx: NodeContext, actor: RemoteActor) -> GroupInfo:
     async with ctx.db.connection() as conn:
         members_only = await actor_store.raw_flag(conn, actor.id, "membersOnly")
     return GroupInfo(
@@ -317,8 +330,7 @@ async def my_groups(ctx: NodeContext, account: Account) -> list[GroupInfo]:
         if local_id is not None:
             info = await local_group_by_id(ctx, local_id)
         else:
-            actor = await directory.cached_actor(ctx, remote_id or 0)
-            info = await find_group(ctx, actor.uri) if actor else None
+            info = await remote_group_by_id(ctx, remote_id or 0)
         if info is not None:
             found.append(info)
     return found
