@@ -13,8 +13,7 @@ from aiohttp import web
 
 from node import keys
 from node.api import auth, responses
-from node.api.errors import not_found
-from node.api.ids import parse_row_id
+from node.api.ids import path_row_id
 from node.api.pagination import link_header, page_request
 from node.api.present import Presenter
 from node.api.relationships import person_of
@@ -68,7 +67,7 @@ async def following(request: web.Request) -> web.Response:
 @routes.get("/api/v1/statuses/{id}/favourited_by")
 async def favourited_by(request: web.Request) -> web.Response:
     viewer = auth.viewer(request, "read:accounts")
-    post_id = _post_id(request)
+    post_id = path_row_id(request)
     cursor = cursor_of(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
     page = await reaction_lists.likers(request.app[keys.NODE], viewer, post_id, cursor)
     return await _answer(request, viewer, page)
@@ -77,14 +76,7 @@ async def favourited_by(request: web.Request) -> web.Response:
 @routes.get("/api/v1/statuses/{id}/reblogged_by")
 async def reblogged_by(request: web.Request) -> web.Response:
     viewer = auth.viewer(request, "read:accounts")
-    post_id = _post_id(request)
+    post_id = path_row_id(request)
     cursor = cursor_of(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
     page = await reaction_lists.boosters(request.app[keys.NODE], viewer, post_id, cursor)
     return await _answer(request, viewer, page)
-
-
-def _post_id(request: web.Request) -> int:
-    post_id = parse_row_id(request.match_info["id"])
-    if post_id is None:
-        raise not_found()
-    return post_id

@@ -7,8 +7,7 @@ from aiohttp import web
 
 from node import keys
 from node.api import auth, responses
-from node.api.errors import not_found
-from node.api.ids import parse_row_id
+from node.api.ids import path_row_id
 from node.api.pagination import link_header, page_request, window
 from node.api.present import Presenter
 from node.api.safety_entities import conversation_to_api
@@ -17,13 +16,6 @@ from node.services import conversations, timelines
 from node.services.conversations import ConversationView
 
 routes = web.RouteTableDef()
-
-
-def _conversation_id(request: web.Request) -> int:
-    found = parse_row_id(request.match_info["id"])
-    if found is None:
-        raise not_found()
-    return found
 
 
 async def render_conversations(presenter: Presenter, found: list[ConversationView]) -> list[JSON]:
@@ -63,7 +55,7 @@ async def list_conversations(request: web.Request) -> web.Response:
 async def delete_conversation(request: web.Request) -> web.Response:
     """Take it off the list (the posts stay); the next post in it brings it back."""
     account = auth.user(request, "write:conversations")
-    await conversations.hide(request.app[keys.NODE], account, _conversation_id(request))
+    await conversations.hide(request.app[keys.NODE], account, path_row_id(request))
     return responses.json({})
 
 
@@ -71,5 +63,5 @@ async def delete_conversation(request: web.Request) -> web.Response:
 async def read_conversation(request: web.Request) -> web.Response:
     account = auth.user(request, "write:conversations")
     ctx = request.app[keys.NODE]
-    found = await conversations.mark_read(ctx, account, _conversation_id(request))
+    found = await conversations.mark_read(ctx, account, path_row_id(request))
     return responses.json((await render_conversations(Presenter(ctx, account), [found]))[0])

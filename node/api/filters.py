@@ -18,7 +18,7 @@ from multidict import MultiMapping
 from node import keys
 from node.api import auth, responses
 from node.api.errors import not_found
-from node.api.ids import parse_row_id
+from node.api.ids import parse_row_id, path_row_id
 from node.api.params import Params
 from node.api.safety_entities import filter_to_api
 from node.services import filters
@@ -28,13 +28,6 @@ routes = web.RouteTableDef()
 
 MAX_KEYWORD_ITEMS = filters.MAX_KEYWORDS + 1  # one more, so that too many is an error
 _FIELD = re.compile(r"^keywords_attributes\[(\d*)\]\[(\w{1,20})\]$")
-
-
-def _filter_id(request: web.Request) -> int:
-    found = parse_row_id(request.match_info["id"])
-    if found is None:
-        raise not_found()
-    return found
 
 
 @routes.get("/api/v2/filters")
@@ -55,14 +48,14 @@ async def create_filter(request: web.Request) -> web.Response:
 @routes.get("/api/v2/filters/{id}")
 async def get_filter(request: web.Request) -> web.Response:
     account = auth.user(request, "read:filters")
-    found = await filters.get_filter(request.app[keys.NODE], account, _filter_id(request))
+    found = await filters.get_filter(request.app[keys.NODE], account, path_row_id(request))
     return responses.json(filter_to_api(found))
 
 
 @routes.put("/api/v2/filters/{id}")
 async def update_filter(request: web.Request) -> web.Response:
     account = auth.user(request, "write:filters")
-    filter_id = _filter_id(request)
+    filter_id = path_row_id(request)
     draft = await _draft(request)
     updated = await filters.update_filter(request.app[keys.NODE], account, filter_id, draft)
     return responses.json(filter_to_api(updated))
@@ -71,7 +64,7 @@ async def update_filter(request: web.Request) -> web.Response:
 @routes.delete("/api/v2/filters/{id}")
 async def delete_filter(request: web.Request) -> web.Response:
     account = auth.user(request, "write:filters")
-    await filters.delete_filter(request.app[keys.NODE], account, _filter_id(request))
+    await filters.delete_filter(request.app[keys.NODE], account, path_row_id(request))
     return responses.json({})
 
 

@@ -12,6 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from aiohttp import web
+
+from node.api.errors import not_found
+
 REMOTE_BASE: Final = 10**15
 MAX_ID: Final = 2**63 - 1
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
@@ -48,3 +52,11 @@ def parse_account_id(text: str | None) -> AccountRef | None:
     if value > REMOTE_BASE:
         return AccountRef(remote=value - REMOTE_BASE)
     return AccountRef(local=value)
+
+
+def path_row_id(request: web.Request) -> int:
+    """The row id in the URL's `{id}`; 404 when it cannot be one (never a 500)."""
+    found = parse_row_id(request.match_info["id"])
+    if found is None:
+        raise not_found()
+    return found

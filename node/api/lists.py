@@ -9,7 +9,7 @@ from node import keys
 from node.api import auth, responses
 from node.api.blocks_mutes import sides
 from node.api.errors import not_found
-from node.api.ids import parse_account_id, parse_row_id
+from node.api.ids import parse_account_id, path_row_id
 from node.api.pagination import link_header, page_request, window
 from node.api.params import Params
 from node.api.present import Presenter
@@ -22,13 +22,6 @@ from node.services.timelines import PostView
 routes = web.RouteTableDef()
 
 MEMBERS_PAGE = 80
-
-
-def _list_id(request: web.Request) -> int:
-    found = parse_row_id(request.match_info["id"])
-    if found is None:
-        raise not_found()
-    return found
 
 
 @routes.get("/api/v1/lists")
@@ -53,14 +46,14 @@ async def create_list(request: web.Request) -> web.Response:
 @routes.get("/api/v1/lists/{id}")
 async def get_list(request: web.Request) -> web.Response:
     account = auth.user(request, "read:lists")
-    found = await lists.get_list(request.app[keys.NODE], account, _list_id(request))
+    found = await lists.get_list(request.app[keys.NODE], account, path_row_id(request))
     return responses.json(list_to_api(found))
 
 
 @routes.put("/api/v1/lists/{id}")
 async def update_list(request: web.Request) -> web.Response:
     account = auth.user(request, "write:lists")
-    list_id = _list_id(request)
+    list_id = path_row_id(request)
     params = await Params.read(request)
     updated = await lists.update_list(
         request.app[keys.NODE], account, list_id, title=params.text("title", 1000),
@@ -72,7 +65,7 @@ async def update_list(request: web.Request) -> web.Response:
 @routes.delete("/api/v1/lists/{id}")
 async def delete_list(request: web.Request) -> web.Response:
     account = auth.user(request, "write:lists")
-    await lists.delete_list(request.app[keys.NODE], account, _list_id(request))
+    await lists.delete_list(request.app[keys.NODE], account, path_row_id(request))
     return responses.json({})
 
 
@@ -81,7 +74,7 @@ async def list_members(request: web.Request) -> web.Response:
     """Members, newest first; `limit=0` gives them all (Mastodon)."""
     account = auth.user(request, "read:lists")
     ctx = request.app[keys.NODE]
-    list_id = _list_id(request)
+    list_id = path_row_id(request)
     page = page_request(request, default=40, maximum=80)
 
     async def fetch(max_id: int | None) -> list[Member]:
@@ -118,7 +111,7 @@ def _people(params: Params) -> list[Someone]:
 async def add_members(request: web.Request) -> web.Response:
     """Only people you follow (or asked to follow): anyone else is 404, as on Mastodon."""
     account = auth.user(request, "write:lists")
-    list_id = _list_id(request)
+    list_id = path_row_id(request)
     people = _people(await Params.read(request))
     await lists.add_members(request.app[keys.NODE], account, list_id, people)
     return responses.json({})
@@ -127,7 +120,7 @@ async def add_members(request: web.Request) -> web.Response:
 @routes.delete("/api/v1/lists/{id}/accounts")
 async def remove_members(request: web.Request) -> web.Response:
     account = auth.user(request, "write:lists")
-    list_id = _list_id(request)
+    list_id = path_row_id(request)
     people = _people(await Params.read(request))
     await lists.remove_members(request.app[keys.NODE], account, list_id, people)
     return responses.json({})
@@ -139,7 +132,7 @@ async def list_timeline(request: web.Request) -> web.Response:
     home filter context covers lists)."""
     account = auth.user(request, "read:lists")
     ctx = request.app[keys.NODE]
-    list_id = _list_id(request)
+    list_id = path_row_id(request)
     await lists.get_list(ctx, account, list_id)  # 404 before any paging
     shown_filters = await filters.active(ctx, account, "home")
 

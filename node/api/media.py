@@ -10,8 +10,8 @@ from aiohttp import web
 
 from node import keys
 from node.api import auth, responses
-from node.api.errors import not_found, unprocessable
-from node.api.ids import parse_row_id
+from node.api.errors import unprocessable
+from node.api.ids import path_row_id
 from node.api.params import Params
 from node.api.serializers import media_to_api
 from node.domain.media import MAX_DESCRIPTION
@@ -41,9 +41,7 @@ async def upload(request: web.Request) -> web.Response:
 async def get_media(request: web.Request) -> web.Response:
     account = auth.user(request, "write:media")
     ctx = request.app[keys.NODE]
-    media_id = parse_row_id(request.match_info["id"])
-    if media_id is None:
-        raise not_found()
+    media_id = path_row_id(request)
     return responses.json(media_to_api(ctx.urls, await media.own_media(ctx, account, media_id)))
 
 
@@ -52,9 +50,7 @@ async def describe(request: web.Request) -> web.Response:
     """Change the alt text of an upload not yet in a post."""
     account = auth.user(request, "write:media")
     ctx = request.app[keys.NODE]
-    media_id = parse_row_id(request.match_info["id"])
-    if media_id is None:
-        raise not_found()
+    media_id = path_row_id(request)
     params = await Params.read(request)
     description = params.text("description", MAX_DESCRIPTION * 2) or ""
     stored = await media.set_description(ctx, account, media_id, description)

@@ -15,7 +15,7 @@ from aiohttp import web
 from node import keys
 from node.api import auth, responses
 from node.api.errors import ApiError, not_found, unprocessable
-from node.api.ids import parse_row_id
+from node.api.ids import parse_row_id, path_row_id
 from node.api.params import Params
 from node.api.present import Presenter
 from node.api.serializers import VISIBILITY_FROM_API
@@ -135,9 +135,7 @@ async def delete(request: web.Request) -> web.Response:
 async def context(request: web.Request) -> web.Response:
     viewer = auth.viewer(request, "read:statuses")
     ctx = request.app[keys.NODE]
-    post_id = parse_row_id(request.match_info["id"])
-    if post_id is None:
-        raise not_found()
+    post_id = path_row_id(request)
     focus, thread = await timelines.thread(ctx, viewer, post_id)
     ancestors, descendants = _split_thread(focus, thread)
     # Split first, so a reply hidden by a filter still links the posts around it.
