@@ -22,7 +22,7 @@ from federation.parse_types import Activity
 from federation.render import render_announce, render_collection, render_create
 from federation.render_docs import ActivityDoc
 from federation.vocab import PUBLIC, host_of
-from node.domain.accounts import Account
+from node.domain.accounts import Account, AccountId
 from node.services.context import NodeContext
 from node.services.documents import post_to_ap, remote_post_to_ap
 from node.services.instance import instance_signer
@@ -68,7 +68,7 @@ async def group_collection(
 async def _thread_to_ap(ctx: NodeContext, conn: Conn, post: Post) -> dict[str, Any] | None:
     extras = await load_extras(conn, post, ctx.urls)
     if post.author_account is not None:
-        author = await account_store.get_account(conn, post.author_account)  # type: ignore[arg-type]
+        author = await account_store.get_account(conn, AccountId(post.author_account))
         return post_to_ap(ctx.urls, author.username, post, extras) if author else None
     actor = await actor_store.get_remote_actor(conn, post.author_remote or 0)
     if actor is None:

@@ -12,6 +12,7 @@ from typing import Any
 from federation.render import render_announce
 from federation.render_docs import ActivityDoc
 from federation.vocab import PUBLIC
+from node.domain.accounts import AccountId
 from node.domain.groups import title_from_text
 from node.services import federate
 from node.services.context import NodeContext
@@ -95,7 +96,7 @@ async def _group_for_member(
 async def group_uri(conn: Conn, urls: Urls, post: Post) -> str | None:
     """The actor id of the group a post is in (None outside groups)."""
     if post.group_account is not None:
-        account = await account_store.get_account(conn, post.group_account)  # type: ignore[arg-type]
+        account = await account_store.get_account(conn, AccountId(post.group_account))
         return urls.actor(account.username) if account else None
     if post.group_remote is not None:
         return await account_store.remote_uri(conn, post.group_remote)
@@ -108,7 +109,7 @@ async def announce(
     """Queue the group's `Announce` of a member's activity to every member's server; returns
     how many deliveries were queued."""
     urls = ctx.urls
-    group = await account_store.get_account(conn, group_account)  # type: ignore[arg-type]
+    group = await account_store.get_account(conn, AccountId(group_account))
     if group is None:
         return 0
     me = urls.actor(group.username)

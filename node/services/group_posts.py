@@ -43,11 +43,13 @@ class ThreadPage:
     membership: groups.Membership
 
 
-def _placement(group: GroupInfo, **extra: object) -> GroupPlacement:
+def _placement(
+    group: GroupInfo, *, title: str | None = None, thread_id: int | None = None
+) -> GroupPlacement:
     return GroupPlacement(
         uri=group.uri, acct=group.handle, account_id=group.key.account_id,
         remote_id=group.key.remote_id, members_only=group.members_only, inbox=group.inbox,
-        **extra,  # type: ignore[arg-type]
+        title=title, thread_id=thread_id,
     )  # fmt: skip
 
 

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Literal
 
 from federation.crypto import generate_rsa_keypair
-from node.domain.accounts import Account, Role
+from node.domain.accounts import Account, AccountId, Role
 from node.domain.errors import Forbidden, NotFound, ValidationFailed
-from node.domain.groups import GroupSettings, Membership, join_outcome, validate_group_slug
+from node.domain.groups import (
+    GroupSettings,
+    JoinPolicy,
+    Membership,
+    join_outcome,
+    validate_group_slug,
+)
 from node.services import directory, follow_requests, follows, profiles
 from node.services.context import NodeContext
 from node.services.db import Database
@@ -43,7 +50,7 @@ class GroupInfo:
     description: str  # plain text here; sanitised HTML for a group elsewhere
     local: bool
     members_only: bool
-    join_policy: str
+    join_policy: JoinPolicy
     member_count: int | None = None
     rules: str = ""
     subjects: tuple[str, ...] = ()
@@ -214,7 +221,7 @@ async def join(ctx: NodeContext, account: Account, group: GroupInfo) -> Membersh
     current = await membership(ctx, account, group)
     if current.is_member or current.pending:
         return current
-    outcome = join_outcome(group.join_policy, current.invited)  # type: ignore[arg-type]
+    outcome = join_outcome(group.join_policy, current.invited)
     if outcome == "refused":
         raise Forbidden("this group is by invitation only")
     async with ctx.db.transaction() as conn:
@@ -263,7 +270,7 @@ async def invite(ctx: NodeContext, moderator: Account, group: GroupInfo, target:
 async def group_account(ctx: NodeContext, group: GroupInfo) -> Account:
     assert group.account_id is not None
     async with ctx.db.connection() as conn:
-        account = await account_store.get_account(conn, group.account_id)  # type: ignore[arg-type]
+        account = await account_store.get_account(conn, AccountId(group.account_id))
     assert account is not None
     return account
 
@@ -288,16 +295,17 @@ async def answer_request(
 
 
 async def set_role(
-    ctx: NodeContext, owner: Account, group: GroupInfo, username: str, role: str
-) -> None:
-    if role not in ("moderator", "member") or (await membership(ctx, owner, group)).role != "owner":
+    ctx: NodeContext, owner: Account, group: GroupInfo, username: str,
+    role: Literal["moderator", "member"],
+) -> None:  # fmt: skip
+    if (await membership(ctx, owner, group)).role != "owner":
         raise Forbidden("only an owner can appoint moderators")
     assert group.account_id is not None
     async with ctx.db.transaction() as conn:
         person = await account_store.get_account_by_username(conn, username)
         if person is None or await thread_store.is_member(conn, group.key, person.id) is not True:
             raise NotFound(f"@{username} is not a member of this group")
-        await store.set_role(conn, group.account_id, person.id, role)  # type: ignore[arg-type]
+        await store.set_role(conn, group.account_id, person.id, role)
 
 
 async def moderators(ctx: NodeContext, group: GroupInfo) -> list[tuple[str, str]]:

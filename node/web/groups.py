@@ -71,7 +71,7 @@ def settings_from(form: Mapping[str, object]) -> GroupSettings:
 def settings_of(group: GroupInfo) -> GroupSettings:
     return GroupSettings(
         name=group.name, description=group.description, rules=group.rules,
-        join_policy=cast(JoinPolicy, group.join_policy), members_only=group.members_only,
+        join_policy=group.join_policy, members_only=group.members_only,
         subjects=group.subjects, grades=group.grades, members_listed=group.members_listed,
     )  # fmt: skip
 
@@ -177,9 +177,12 @@ async def set_role(request: web.Request) -> web.Response:
     account, group = signed_in(request), await group_for(request)
     form = await request.post()
     username = form_text(form, "username", 100).strip().lstrip("@")
-    role = "moderator" if form_text(form, "role", 20) == "moderator" else "member"
+    moderator = form_text(form, "role", 20) == "moderator"
     try:
-        await groups.set_role(request.app[keys.NODE], account, group, username, role)
+        await groups.set_role(
+            request.app[keys.NODE], account, group, username,
+            "moderator" if moderator else "member",
+        )  # fmt: skip
     except NotFound as error:
         problems = {"username": str(error)}
         return await _settings_form(request, account, group, settings_of(group), problems, 422)
