@@ -492,8 +492,8 @@ def actor_document(peer: Peer) -> dict[str, Any]:
 async def store_peers(conn: asyncpg.Connection, batch: Iterable[Peer]) -> dict[str, int]:
     """Cache peers in remote_actors through the node's own storage code (as if fetched just now);
     returns their row ids by uri."""
-    from node.storage import remote_actors
-    from node.storage.remote_actors import RemoteActorFields
+    from node.storage.actors import remote_actors
+    from node.storage.actors.remote_actors import RemoteActorFields
 
     ids: dict[str, int] = {}
     async with conn.transaction():

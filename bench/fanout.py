@@ -65,7 +65,7 @@ from federation.signatures import Verified, signature_key_id, verify_request
 
 if TYPE_CHECKING:
     from node.domain.accounts import Account
-    from node.services.context import NodeContext
+    from node.services.kernel.context import NodeContext
 
 TARGET = 700.0
 POST_TEXT = "Parent evening moves to Thursday 18:00 in the main hall. Bring your questions!"
@@ -187,10 +187,10 @@ async def one_run(
     profile_dir: Path | None,
 ) -> dict[str, float]:
     """A fresh database with the author and followers, `workers` worker processes, one post."""
-    from node.services import accounts
-    from node.services.context import NodeContext, federation_client
-    from node.services.db import Database
-    from node.services.urls import Urls
+    from node.domain.urls import Urls
+    from node.services.accounts import accounts
+    from node.services.kernel.context import NodeContext, federation_client
+    from node.services.kernel.db import Database
 
     dsn = await databases.create("fanout")
     data_dir = Path(tempfile.mkdtemp(prefix="commonroom-bench-fanout-"))
@@ -238,7 +238,7 @@ async def measure(
     pg_cpu: PostgresCpu,
 ) -> dict[str, float]:
     """Post, then wait until every delivery row is 'delivered'; CPU of everyone meanwhile."""
-    from node.services import posts
+    from node.services.posts import posts
 
     await pg_cpu.start()
     others = OtherLoad()

@@ -74,9 +74,9 @@ from federation.signatures import Verified, signature_key_id, verify_request
 
 if TYPE_CHECKING:
     from node.domain.accounts import Account
-    from node.services.context import NodeContext
-    from node.services.db import Database
-    from node.services.groups import GroupInfo
+    from node.services.groups.groups import GroupInfo
+    from node.services.kernel.context import NodeContext
+    from node.services.kernel.db import Database
 
 GROUP = "sciencefair"
 TITLE = "Science fair: who brings what?"
@@ -194,7 +194,7 @@ class PostDetail:
 
     async def connect(self, dsn: str) -> Database:
         """The benchmark's own pool, with a query logger on each connection when enabled."""
-        from node.services.db import Database
+        from node.services.kernel.db import Database
 
         if not self.enabled:
             return await Database.connect(dsn, min_size=1, max_size=2)
@@ -254,9 +254,10 @@ async def one_run(
 ) -> dict[str, float]:
     """A fresh database with the group, its members and a poster; `workers` workers; one thread."""
     from node.domain.groups import GroupSettings
-    from node.services import accounts, groups
-    from node.services.context import NodeContext, federation_client
-    from node.services.urls import Urls
+    from node.domain.urls import Urls
+    from node.services.accounts import accounts
+    from node.services.groups import groups
+    from node.services.kernel.context import NodeContext, federation_client
 
     dsn = await databases.create("groupfanout")
     data_dir = Path(tempfile.mkdtemp(prefix="commonroom-bench-groupfanout-"))
@@ -310,7 +311,8 @@ async def warm_up(ctx: NodeContext, owner: Account, poster: Account) -> float:
     web process that has served a while would be: this process's regexes compiled and its pool
     connections' types introspected. Returns how long that first, cold call took (ms)."""
     from node.domain.groups import GroupSettings
-    from node.services import group_posts, groups
+    from node.services.groups import groups
+    from node.services.groups import threads as group_posts
 
     await groups.provision_group(
         ctx.db, ctx.urls, owner.username, "warmup", GroupSettings(name="Warm-up")
@@ -339,7 +341,7 @@ async def measure(
     detail: PostDetail,
 ) -> dict[str, float]:
     """Start the thread, then wait until the sink has every delivery and no row is pending."""
-    from node.services import group_posts
+    from node.services.groups import threads as group_posts
 
     total = expected(args)
     await pg_cpu.start()

@@ -35,10 +35,11 @@ from common import (
 )
 
 from node.domain.accounts import Account
-from node.services import accounts, timelines
-from node.services.context import NodeContext, federation_client
-from node.services.db import Database
-from node.services.urls import Urls
+from node.domain.urls import Urls
+from node.services.accounts import accounts
+from node.services.kernel.context import NodeContext, federation_client
+from node.services.kernel.db import Database
+from node.services.posts import timelines
 
 PASSWORD = "correct horse battery"
 # Bench accounts never sign anything; one shared key keeps generation fast.

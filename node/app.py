@@ -14,12 +14,12 @@ from node import keys
 from node.api.routes import api_edge, setup_api_routes
 from node.api.streaming import setup_streaming
 from node.domain.errors import ConfigurationMissing
+from node.domain.urls import Urls
 from node.fedi.routes import setup_fedi_routes
+from node.infra.media_store import LocalMediaStore
 from node.metrics import PoolCollector, http_metrics
 from node.paths import templates_dir
-from node.services.context import NodeContext, federation_client
-from node.services.media_store import LocalMediaStore
-from node.services.urls import Urls
+from node.services.kernel.context import NodeContext, federation_client
 from node.settings import Settings
 from node.storage.pool import Database
 from node.web.middlewares import csrf_protect, current_account, error_pages, observe

@@ -12,13 +12,14 @@ import sys
 from node.domain.accounts import parse_role
 from node.domain.errors import DomainError
 from node.domain.groups import GroupSettings, parse_tags
+from node.domain.urls import Urls
 from node.errors import ConfigError
+from node.infra.mail import parse_smtp_url
 from node.runtime import apply_migrations, check_port_free, database_for, embedded_dsn
 from node.serve import serve
-from node.services import accounts, groups, invites
-from node.services.db import Database
-from node.services.mail import parse_smtp_url
-from node.services.urls import Urls
+from node.services.accounts import accounts, invites
+from node.services.groups import groups
+from node.services.kernel.db import Database
 from node.settings import Settings, ensure_data_dir
 
 

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 from node.domain.accounts import Account
 from node.domain.oauth import Grant
 from node.metrics import HttpMetrics
-from node.services.context import NodeContext
+from node.services.kernel.context import NodeContext
 from node.settings import Settings
 from node.storage.pool import Database
 

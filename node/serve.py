@@ -12,10 +12,10 @@ from aiohttp import web
 
 from node import keys
 from node.app import create_app
+from node.domain.urls import Urls
 from node.errors import ConfigError
 from node.jobs.queues import build_runner
-from node.services.context import NodeContext, federation_client
-from node.services.urls import Urls
+from node.services.kernel.context import NodeContext, federation_client
 from node.settings import Settings
 from node.storage.pool import Database
 

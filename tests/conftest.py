@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import settings as hypothesis_settings
 
 from node.app import create_app
-from node.services.db import Database
+from node.services.kernel.db import Database
 from node.settings import Settings
 from tests.support.databases import TestDatabases, run_sync
 from tests.support.nodes import node_settings

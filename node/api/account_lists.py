@@ -18,10 +18,11 @@ from node.api.pagination import link_header, page_request
 from node.api.present import Presenter
 from node.api.relationships import person_of
 from node.domain.accounts import Account
-from node.services import follow_lists, reaction_lists
-from node.services.context import NodeContext
-from node.services.reaction_lists import Cursor, PeoplePage
-from node.services.search import RemoteActor
+from node.services.kernel.context import NodeContext
+from node.services.kernel.paging import Cursor, PeoplePage
+from node.services.posts import reaction_lists
+from node.services.posts.search import RemoteActor
+from node.services.social import follow_lists
 
 routes = web.RouteTableDef()
 

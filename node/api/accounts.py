@@ -17,18 +17,12 @@ from node.api.relationships import follow_target, pair, person_of, relationship
 from node.domain.accounts import Account
 from node.domain.errors import NotFound
 from node.domain.text import normalise_tag
-from node.services import (
-    accounts,
-    directory,
-    filters,
-    follows,
-    media,
-    reaction_lists,
-    search,
-    timelines,
-)
-from node.services.search import AccountHit, RemoteActor
-from node.services.timelines import PostView
+from node.services.accounts import accounts
+from node.services.actors import directory
+from node.services.posts import media, reaction_lists, search, timelines
+from node.services.posts.search import AccountHit, RemoteActor
+from node.services.posts.timelines import PostView
+from node.services.social import filters, follows
 
 routes = web.RouteTableDef()
 

@@ -23,8 +23,8 @@ from node.domain.oauth import (
     invalid_client,
     scope_text,
 )
-from node.services import oauth
-from node.services.oauth import TokenRequest
+from node.services.accounts import oauth
+from node.services.accounts.oauth import TokenRequest
 
 routes = web.RouteTableDef()
 

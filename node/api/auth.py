@@ -14,7 +14,7 @@ from node import keys
 from node.api.errors import NEEDS_USER, forbidden, unauthorized, unprocessable
 from node.domain.accounts import Account, AccountId
 from node.domain.oauth import Grant, allows
-from node.services import accounts, oauth
+from node.services.accounts import accounts, oauth
 
 _BEARER = "bearer "
 

@@ -16,8 +16,8 @@ from node.api.present import Person, Presenter
 from node.api.relationships import person_of, relationship
 from node.api.serializers import JSON
 from node.domain.accounts import Account
-from node.services import blocks, mutes
-from node.services.search import RemoteActor
+from node.services.posts.search import RemoteActor
+from node.services.social import blocks, mutes
 
 routes = web.RouteTableDef()
 

@@ -20,8 +20,8 @@ from node import keys
 from node.domain.accounts import Account
 from node.domain.oauth import OOB, OAuthError
 from node.routing import csrf_exempt
-from node.services import oauth
-from node.services.oauth import AuthorizationRequest
+from node.services.accounts import oauth
+from node.services.accounts.oauth import AuthorizationRequest
 
 routes = web.RouteTableDef()
 

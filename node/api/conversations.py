@@ -12,8 +12,9 @@ from node.api.pagination import link_header, page_request, window
 from node.api.present import Presenter
 from node.api.safety_entities import conversation_to_api
 from node.api.serializers import JSON
-from node.services import conversations, timelines
-from node.services.conversations import ConversationView
+from node.services.posts import timelines
+from node.services.social import conversations
+from node.services.social.conversations import ConversationView
 
 routes = web.RouteTableDef()
 

@@ -28,8 +28,10 @@ from node.domain.profiles import (
     ProfileField,
     ProfileRefused,
 )
-from node.services import accounts, follow_requests, profiles
-from node.services.context import NodeContext
+from node.services.accounts import accounts
+from node.services.kernel.context import NodeContext
+from node.services.profiles import profiles
+from node.services.social import follow_requests
 
 routes = web.RouteTableDef()
 

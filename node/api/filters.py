@@ -21,8 +21,8 @@ from node.api.errors import not_found
 from node.api.ids import parse_row_id, path_row_id
 from node.api.params import Params
 from node.api.safety_entities import filter_to_api
-from node.services import filters
-from node.services.filters import FilterDraft, KeywordChange
+from node.services.social import filters
+from node.services.social.filters import FilterDraft, KeywordChange
 
 routes = web.RouteTableDef()
 

@@ -20,10 +20,12 @@ from node.api.present import Person, Presenter
 from node.api.relationships import person_of, relationship
 from node.domain.accounts import Account
 from node.domain.errors import NotFound
-from node.services import accounts, directory, follow_requests
-from node.services.context import NodeContext
-from node.services.follow_requests import FollowRequest
-from node.services.search import RemoteActor
+from node.services.accounts import accounts
+from node.services.actors import directory
+from node.services.kernel.context import NodeContext
+from node.services.posts.search import RemoteActor
+from node.services.social import follow_requests
+from node.services.social.follow_requests import FollowRequest
 
 routes = web.RouteTableDef()
 

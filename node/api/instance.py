@@ -23,8 +23,8 @@ from node.domain.media import (
 )
 from node.domain.signup import SignUpMode
 from node.domain.text import MAX_TEXT
-from node.services import accounts, signup
-from node.services.polls import MAX_DURATION, MIN_DURATION
+from node.services.accounts import accounts, signup
+from node.services.posts.polls import MAX_DURATION, MIN_DURATION
 
 routes = web.RouteTableDef()
 

@@ -15,9 +15,9 @@ from node.api.params import Params
 from node.api.present import Presenter
 from node.api.relationships import person_of
 from node.api.safety_entities import list_to_api
-from node.services import filters, lists
-from node.services.lists import Member, Someone
-from node.services.timelines import PostView
+from node.services.posts.timelines import PostView
+from node.services.social import filters, lists
+from node.services.social.lists import Member, Someone
 
 routes = web.RouteTableDef()
 

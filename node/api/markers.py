@@ -10,8 +10,8 @@ from node.api.errors import unprocessable
 from node.api.ids import parse_row_id
 from node.api.params import Params
 from node.api.serializers import JSON
-from node.services import markers
-from node.services.markers import Marker
+from node.services.social import markers
+from node.services.social.markers import Marker
 
 routes = web.RouteTableDef()
 

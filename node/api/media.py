@@ -15,7 +15,7 @@ from node.api.ids import path_row_id
 from node.api.params import Params
 from node.api.serializers import media_to_api
 from node.domain.media import MAX_DESCRIPTION
-from node.services import media
+from node.services.posts import media
 
 routes = web.RouteTableDef()
 

@@ -18,7 +18,7 @@ from node.api.pagination import link_header, page_request, window
 from node.api.params import Params
 from node.api.present import Notice, Presenter
 from node.api.serializers import NOTIFICATION_TYPES
-from node.services import filters, notifications
+from node.services.social import filters, notifications
 
 routes = web.RouteTableDef()
 

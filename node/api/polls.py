@@ -10,7 +10,7 @@ from node.api.errors import not_found, unprocessable
 from node.api.params import Params
 from node.api.serializers import poll_to_api
 from node.api.statuses import visible_post
-from node.services import polls
+from node.services.posts import polls
 
 routes = web.RouteTableDef()
 

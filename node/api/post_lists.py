@@ -18,9 +18,10 @@ from node.api.account_lists import cursor_of
 from node.api.pagination import link_header
 from node.api.present import Presenter
 from node.domain.accounts import Account
-from node.services import reaction_lists
-from node.services.context import NodeContext
-from node.services.reaction_lists import Cursor, PostPage
+from node.services.kernel.context import NodeContext
+from node.services.kernel.paging import Cursor
+from node.services.posts import reaction_lists
+from node.services.posts.reaction_lists import PostPage
 
 routes = web.RouteTableDef()
 

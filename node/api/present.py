@@ -18,11 +18,15 @@ from node.api.ids import AccountRef, local_account_id, remote_account_id
 from node.api.serializers import JSON
 from node.domain.accounts import Account, AccountId
 from node.domain.errors import NotFound
-from node.services import accounts, blocks, directory, media, polls, profiles, timelines
-from node.services.context import NodeContext
-from node.services.filters import ActiveFilters
-from node.services.search import RemoteActor
-from node.services.timelines import PostView
+from node.services.accounts import accounts
+from node.services.actors import directory
+from node.services.kernel.context import NodeContext
+from node.services.posts import media, polls, timelines
+from node.services.posts.search import RemoteActor
+from node.services.posts.timelines import PostView
+from node.services.profiles import profiles
+from node.services.social import blocks
+from node.services.social.filters import ActiveFilters
 
 Person = Account | RemoteActor
 

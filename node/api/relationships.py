@@ -10,8 +10,8 @@ from node.api.ids import parse_account_id
 from node.api.present import Person, find_person, safety_fields
 from node.api.serializers import JSON, relationship_to_api
 from node.domain.accounts import Account
-from node.services import follows
-from node.services.search import RemoteActor
+from node.services.posts.search import RemoteActor
+from node.services.social import follows
 
 
 async def person_of(request: web.Request) -> Person:

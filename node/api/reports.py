@@ -15,8 +15,9 @@ from node.api.params import Params
 from node.api.present import Presenter, find_person
 from node.api.safety_entities import admin_report_to_api, report_to_api
 from node.api.serializers import JSON
-from node.services import reports, timelines
-from node.services.reports import Report
+from node.services.moderation import reports
+from node.services.moderation.reports import Report
+from node.services.posts import timelines
 
 routes = web.RouteTableDef()
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from node.api.responses import timestamp
 from node.api.serializers import JSON
-from node.services.filters import Filter, FilterMatch
-from node.services.lists import PersonList
-from node.services.reports import Report
+from node.services.moderation.reports import Report
+from node.services.social.filters import Filter, FilterMatch
+from node.services.social.lists import PersonList
 
 
 def list_to_api(found: PersonList) -> JSON:

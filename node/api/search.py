@@ -17,8 +17,10 @@ from node.api.errors import unprocessable
 from node.api.params import Params
 from node.api.present import Person, Presenter
 from node.domain.errors import NotFound
-from node.services import accounts, directory, search
-from node.services.search import AccountHit
+from node.services.accounts import accounts
+from node.services.actors import directory
+from node.services.posts import search
+from node.services.posts.search import AccountHit
 
 routes = web.RouteTableDef()
 

@@ -13,12 +13,12 @@ from node.api.responses import timestamp
 from node.domain.accounts import Account, Role
 from node.domain.media import Media
 from node.domain.profiles import Profile
-from node.services.media_store import media_urls
-from node.services.polls import PollView
-from node.services.profiles import AccountStats, ProfileView
-from node.services.search import RemoteActor
-from node.services.timelines import PostView
-from node.services.urls import Urls
+from node.domain.urls import Urls
+from node.infra.media_store import media_urls
+from node.services.posts.polls import PollView
+from node.services.posts.search import RemoteActor
+from node.services.posts.timelines import PostView
+from node.services.profiles.profiles import AccountStats, ProfileView
 
 JSON = dict[str, Any]
 

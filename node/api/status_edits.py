@@ -23,8 +23,8 @@ from node.api.present import Presenter
 from node.api.serializers import JSON
 from node.api.statuses import visible_post
 from node.domain.accounts import Account
-from node.services import posts
-from node.services.timelines import PostView
+from node.services.posts import posts
+from node.services.posts.timelines import PostView
 
 routes = web.RouteTableDef()
 

@@ -20,10 +20,12 @@ from node.api.params import Params
 from node.api.present import Presenter
 from node.api.serializers import VISIBILITY_FROM_API
 from node.domain.accounts import Account
-from node.services import filters, oauth, posts, reactions, timelines
-from node.services.context import NodeContext
-from node.services.polls import PollDraft
-from node.services.timelines import PostView
+from node.services.accounts import oauth
+from node.services.kernel.context import NodeContext
+from node.services.posts import posts, reactions, timelines
+from node.services.posts.polls import PollDraft
+from node.services.posts.timelines import PostView
+from node.services.social import filters
 
 routes = web.RouteTableDef()
 

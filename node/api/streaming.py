@@ -24,11 +24,11 @@ from node.api.params import Params
 from node.api.present import Presenter
 from node.domain.accounts import Account, AccountId
 from node.domain.oauth import Grant
-from node.services import accounts, oauth
-from node.services.context import NodeContext
-from node.services.stream_channels import StreamError, parse_channel
-from node.services.streaming import Closed, ConversationView, Hub, Listener, Notification
-from node.services.timelines import PostView
+from node.services.accounts import accounts, oauth
+from node.services.kernel.context import NodeContext
+from node.services.posts.timelines import PostView
+from node.services.streaming.channels import StreamError, parse_channel
+from node.services.streaming.hub import Closed, ConversationView, Hub, Listener, Notification
 
 routes = web.RouteTableDef()
 

@@ -12,8 +12,9 @@ from node.api.pagination import link_header, page_request, window
 from node.api.params import Params
 from node.api.present import Presenter
 from node.domain.accounts import Account
-from node.services import filters, media, timelines
-from node.services.timelines import PostView
+from node.services.posts import media, timelines
+from node.services.posts.timelines import PostView
+from node.services.social import filters
 
 routes = web.RouteTableDef()
 

@@ -6,7 +6,8 @@ from aiohttp import web
 
 from node import keys
 from node.fedi.negotiation import activity_json, wants_activity_json
-from node.services import actors, inbound
+from node.services.inbound import receive as inbound
+from node.services.served import actors
 
 routes = web.RouteTableDef()
 _USER = r"{username:[A-Za-z0-9_]{1,30}}"

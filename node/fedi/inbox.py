@@ -7,7 +7,7 @@ from aiohttp import web
 from federation.inbox import MAX_BODY
 from node import keys
 from node.routing import csrf_exempt
-from node.services import inbound
+from node.services.inbound import receive as inbound
 
 routes = web.RouteTableDef()
 

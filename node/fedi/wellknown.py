@@ -9,7 +9,7 @@ from federation.nodeinfo import NodeInfoVersion, content_type
 from federation.webfinger import render_host_meta
 from node import keys
 from node.domain.errors import NotFound
-from node.services import actors
+from node.services.served import actors
 
 routes = web.RouteTableDef()
 

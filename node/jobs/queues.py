@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from node.jobs.runner import Queue, WorkerRunner
-from node.services import inbound, outbox, polls
-from node.services.context import NodeContext
-from node.services.federate import DELIVERY_CHANNEL
+from node.services.delivery import worker as outbox
+from node.services.inbound import receive as inbound
+from node.services.kernel.context import NodeContext
+from node.services.kernel.federate import DELIVERY_CHANNEL
+from node.services.posts import polls
 
 
 def build_runner(ctx: NodeContext) -> WorkerRunner:

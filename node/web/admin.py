@@ -10,8 +10,8 @@ from node import keys
 from node.domain.accounts import Account, AccountId, Role
 from node.domain.errors import NotFound, ValidationFailed
 from node.domain.signup import SignUpMode
-from node.services import signup
-from node.services.mail import Mailer
+from node.infra.mail import Mailer
+from node.services.accounts import signup
 from node.web.forms import form_text
 from node.web.render import render
 

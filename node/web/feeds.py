@@ -2,7 +2,7 @@
 
 The XML is built with ElementTree, so every text and attribute is escaped by the serialiser;
 post HTML travels as escaped text (`<content type="html">`, RSS `<description>`). What a feed
-may contain is decided in node.services.feeds (public posts only).
+may contain is decided in node.services.posts.feeds (public posts only).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from xml.etree import ElementTree as ET
 from aiohttp import web
 
 from node import keys
-from node.services import feeds
-from node.services.feeds import Feed
+from node.services.posts import feeds
+from node.services.posts.feeds import Feed
 
 routes = web.RouteTableDef()
 

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from node import keys
 from node.domain.accounts import Account
-from node.services import follow_requests
+from node.services.social import follow_requests
 from node.web.forms import form_text
 from node.web.render import render
 

@@ -7,7 +7,8 @@ from aiohttp import web
 
 from node import keys
 from node.domain.errors import ValidationFailed
-from node.services import group_posts, groups
+from node.services.groups import groups
+from node.services.groups import threads as group_posts
 from node.web.forms import form_text
 from node.web.groups import HANDLE, group_for, group_path
 from node.web.timelines import signed_in

@@ -6,7 +6,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from node import keys
-from node.services import group_posts, groups, timelines
+from node.services.groups import groups
+from node.services.groups import threads as group_posts
+from node.services.posts import timelines
 from node.web.groups import HANDLE, group_for, group_path, page_number
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of

@@ -21,8 +21,8 @@ from node.domain.groups import (
     parse_tags,
 )
 from node.routing import csrf_exempt
-from node.services import groups
-from node.services.groups import GroupInfo
+from node.services.groups import groups
+from node.services.groups.groups import GroupInfo
 from node.web import csrf
 from node.web.forms import form_text
 from node.web.render import render

@@ -12,9 +12,9 @@ from aiohttp import web
 from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import ValidationFailed
+from node.infra.media_store import media_urls
 from node.routing import csrf_exempt
-from node.services import media as media_service
-from node.services.media_store import media_urls
+from node.services.posts import media as media_service
 from node.web import csrf
 from node.web.uploads import read_upload_form
 

@@ -14,7 +14,7 @@ from node import keys
 from node.domain.errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from node.logs import request_id_var
 from node.routing import is_csrf_exempt
-from node.services import accounts
+from node.services.accounts import accounts
 from node.web import csrf
 from node.web.render import render
 from node.web.session import signed_in_account_id

@@ -6,7 +6,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from node import keys
-from node.services.health import check_health
+from node.services.kernel.health import check_health
 
 routes = web.RouteTableDef()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from node import keys
-from node.services import follows
-from node.services import search as search_service
+from node.services.posts import search as search_service
+from node.services.social import follows
 from node.web.forms import form_text
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of
@@ -16,7 +16,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/search", name="search")
 async def search(request: web.Request) -> web.Response:
-    """People, hashtags and posts (node.services.search decides what a query means)."""
+    """People, hashtags and posts (node.services.posts.search decides what a query means)."""
     page = request.query.get("page", "1")
     results = await search_service.search(
         request.app[keys.NODE], viewer_of(request), request.query.get("q", ""),

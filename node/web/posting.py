@@ -11,9 +11,9 @@ from aiohttp.web_request import FileField
 from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import ValidationFailed
-from node.services import media, polls, posts, reactions, timelines
-from node.services.context import NodeContext
-from node.services.polls import PollDraft
+from node.services.kernel.context import NodeContext
+from node.services.posts import media, polls, posts, reactions, timelines
+from node.services.posts.polls import PollDraft
 from node.web.forms import form_text
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of

@@ -8,7 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from node import keys
-from node.services import notifications
+from node.services.social import notifications
 from node.web import csrf
 
 

@@ -27,7 +27,7 @@ from node.domain.profiles import (
     ProfileRefused,
 )
 from node.routing import csrf_exempt
-from node.services import profiles
+from node.services.profiles import profiles
 from node.web import csrf
 from node.web.forms import form_text
 from node.web.render import render

@@ -8,7 +8,7 @@ from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import NotFound, ValidationFailed
 from node.domain.signup import AccountNotActive
-from node.services import accounts
+from node.services.accounts import accounts
 from node.web import session
 from node.web.forms import form_text
 from node.web.render import render

@@ -7,8 +7,8 @@ from aiohttp import web
 from node import keys
 from node.domain.errors import NotFound
 from node.domain.signup import SignUpForm, SignUpMode, SignUpRefused, SignUpUnavailable
-from node.services import signup
-from node.services.mail import Mailer
+from node.infra.mail import Mailer
+from node.services.accounts import signup
 from node.web.forms import form_text
 from node.web.render import render
 

@@ -6,9 +6,10 @@ from aiohttp import web
 
 from node import keys
 from node.domain.accounts import Account
-from node.services import notifications, polls, timelines
-from node.services import profiles as profile_service
-from node.services.timelines import PostView
+from node.services.posts import polls, timelines
+from node.services.posts.timelines import PostView
+from node.services.profiles import profiles as profile_service
+from node.services.social import notifications
 from node.web.render import render
 
 routes = web.RouteTableDef()

@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 
 from node import keys
 from node.domain.accounts import Account
-from node.services import accounts
-from node.services.context import NodeContext
+from node.services.accounts import accounts
+from node.services.kernel.context import NodeContext
 from tests.support.html import csrf_token
 
 PASSWORD = "correct horse 1"

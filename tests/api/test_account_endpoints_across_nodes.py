@@ -13,7 +13,8 @@ import orjson
 import pytest
 
 from node.api.ids import REMOTE_BASE
-from node.services import follows, posts
+from node.services.posts import posts
+from node.services.social import follows
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.federation import FlowNode, run_until_idle, running_node

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mastodon import Mastodon
 
-from node.services import posts
+from node.services.posts import posts
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.federation import FlowNode, run_until_idle, running_node

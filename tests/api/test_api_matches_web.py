@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from node.domain.profiles import ProfileEdit, ProfileField
-from node.services import profiles
+from node.services.profiles import profiles
 from tests.api.helpers import PASSWORD, Client, bearer, ctx_of, make_user, password_token
 from tests.support.html import csrf_token
 

@@ -10,7 +10,7 @@ import orjson
 from federation.parse import parse_activity
 from federation.parse_types import Activity
 from node.api.ids import REMOTE_BASE
-from node.services import inbound_handlers
+from node.services.inbound import handlers as inbound_handlers
 from tests.api.helpers import Client, bearer, ctx_of, expect_json, make_user, password_token
 
 

@@ -8,7 +8,7 @@ import orjson
 
 from node.api.ids import REMOTE_BASE
 from node.domain.accounts import Role
-from node.services import accounts
+from node.services.accounts import accounts
 from tests.api.helpers import (
     PASSWORD,
     Client,

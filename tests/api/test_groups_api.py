@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from node.domain.groups import GroupSettings
-from node.services import group_posts, groups
+from node.services.groups import groups
+from node.services.groups import threads as group_posts
 from tests.api.helpers import Client, bearer, ctx_of, make_user, password_token
 
 

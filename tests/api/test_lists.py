@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.services import follow_requests
+from node.services.social import follow_requests
 from tests.api.helpers import (
     Client,
     bearer,

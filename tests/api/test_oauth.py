@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from node.domain.oauth import challenge_of
-from node.storage.signup import mark_signed_up
+from node.storage.accounts.signup import mark_signed_up
 from tests.api.helpers import (
     ALL_SCOPES,
     PASSWORD,

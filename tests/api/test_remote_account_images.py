@@ -12,7 +12,10 @@ import pytest
 
 from node.api.serializers import MISSING_AVATAR, MISSING_HEADER
 from node.domain.groups import GroupSettings
-from node.services import accounts, follows, groups, profiles
+from node.services.accounts import accounts
+from node.services.groups import groups
+from node.services.profiles import profiles
+from node.services.social import follows
 from tests.conftest import free_port
 from tests.fixtures.media import images
 from tests.support.databases import TestDatabases

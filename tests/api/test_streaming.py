@@ -21,7 +21,7 @@ from mastodon import Mastodon, StreamListener
 
 from node.api import streaming
 from node.app import create_app
-from node.services import posts
+from node.services.posts import posts
 from tests.api.helpers import (
     Client,
     bearer,

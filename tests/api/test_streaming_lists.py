@@ -7,7 +7,8 @@ from typing import Any
 
 import orjson
 
-from node.services import follow_requests, posts
+from node.services.posts import posts
+from node.services.social import follow_requests
 from tests.api.helpers import Client, bearer, ctx_of, make_user, password_token
 from tests.api.streams import (
     EventStream,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from node.services import accounts
-from node.services.db import Database
+from node.services.accounts import accounts
+from node.services.kernel.db import Database
 from tests.support.live import LiveNode
 
 AXE = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -80,8 +80,8 @@ def test_signed_in_pages_have_no_serious_accessibility_violations(
     page: Page, live_node: LiveNode, width: int
 ) -> None:
     from node.domain.accounts import Role
-    from node.services import posts, reactions
-    from node.services.polls import PollDraft
+    from node.services.posts import posts, reactions
+    from node.services.posts.polls import PollDraft
 
     async def create() -> tuple[int, int]:
         ctx = live_node.ctx

@@ -10,7 +10,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from node.domain.accounts import Account
 from node.domain.groups import GroupSettings
-from node.services import accounts, group_posts, groups
+from node.services.accounts import accounts
+from node.services.groups import groups
+from node.services.groups import threads as group_posts
 from tests.browser.test_accessibility import _violations
 from tests.support.live import LiveNode
 

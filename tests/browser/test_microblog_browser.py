@@ -9,8 +9,9 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from node.domain.accounts import Account
-from node.services import accounts, posts, reactions
-from node.services.db import Database
+from node.services.accounts import accounts
+from node.services.kernel.db import Database
+from node.services.posts import posts, reactions
 from tests.support.live import LiveNode
 
 PASSWORD = "correct horse battery"

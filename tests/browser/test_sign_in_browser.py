@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from node.domain.accounts import Role
-from node.services import accounts
-from node.services.db import Database
+from node.services.accounts import accounts
+from node.services.kernel.db import Database
 from tests.support.live import LiveNode
 
 PASSWORD = "correct horse battery"

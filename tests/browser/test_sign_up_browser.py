@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from node.domain.accounts import Role
-from node.services import accounts, signup
-from node.services.db import Database
+from node.services.accounts import accounts, signup
+from node.services.kernel.db import Database
 from tests.browser.test_accessibility import _violations
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases, run_sync

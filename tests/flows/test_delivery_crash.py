@@ -15,12 +15,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from node.domain.accounts import Account
-from node.services import accounts, posts
-from node.services.context import NodeContext, federation_client
-from node.services.db import Database
-from node.services.urls import Urls
-from node.storage import remote_actors
-from node.storage.remote_actors import RemoteActorFields
+from node.domain.urls import Urls
+from node.services.accounts import accounts
+from node.services.kernel.context import NodeContext, federation_client
+from node.services.kernel.db import Database
+from node.services.posts import posts
+from node.storage.actors import remote_actors
+from node.storage.actors.remote_actors import RemoteActorFields
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.processes import COMMAND, node_env

@@ -8,9 +8,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from node.domain.accounts import Account
-from node.services import follows, outbox, posts
-from node.storage import remote_actors
-from node.storage.remote_actors import RemoteActorFields
+from node.services.delivery import worker as outbox
+from node.services.posts import posts
+from node.services.social import follows
+from node.storage.actors import remote_actors
+from node.storage.actors.remote_actors import RemoteActorFields
 from tests.conftest import free_port
 from tests.support.federation import FlowNode, run_until_idle
 

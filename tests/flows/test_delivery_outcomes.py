@@ -21,10 +21,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from federation.delivery import BASE_DELAY, UNAVAILABLE_AFTER, UNAVAILABLE_PROBE_INTERVAL
-from node.services import outbox
-from node.services.context import NodeContext
-from node.services.db import Database
-from node.storage import deliveries
+from node.services.delivery import worker as outbox
+from node.services.kernel.context import NodeContext
+from node.services.kernel.db import Database
+from node.storage.queues import deliveries
 from tests.conftest import free_port
 from tests.support.federation import FlowNode
 

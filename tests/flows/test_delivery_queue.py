@@ -9,11 +9,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from federation.signatures import verify_request
-from node.services import outbox, posts
-from node.services.context import NodeContext, federation_client
-from node.services.db import Database
-from node.storage import remote_actors
-from node.storage.remote_actors import RemoteActorFields
+from node.services.delivery import worker as outbox
+from node.services.kernel.context import NodeContext, federation_client
+from node.services.kernel.db import Database
+from node.services.posts import posts
+from node.storage.actors import remote_actors
+from node.storage.actors.remote_actors import RemoteActorFields
 from tests.conftest import free_port
 from tests.support.federation import FlowNode
 

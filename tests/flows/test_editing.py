@@ -6,7 +6,7 @@ import re
 
 import aiohttp
 
-from node.services import posts
+from node.services.posts import posts
 from tests.support.federation import FlowNode
 from tests.support.html import csrf_token
 

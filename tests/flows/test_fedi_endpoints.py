@@ -10,7 +10,7 @@ import pytest
 
 from federation.signatures import SigningKey, sign_request
 from node.domain.accounts import Account
-from node.storage import accounts as account_store
+from node.storage.accounts import accounts as account_store
 from tests.support.federation import FlowNode, run_until_idle
 
 AP = "application/activity+json"

@@ -8,8 +8,9 @@ from xml.etree import ElementTree as ET
 import aiohttp
 
 from node.domain.accounts import Account
-from node.services import follows, posts
-from node.storage.posts import Post
+from node.services.posts import posts
+from node.services.social import follows
+from node.storage.posts.posts import Post
 from tests.support.federation import FlowNode
 
 A = "{http://www.w3.org/2005/Atom}"

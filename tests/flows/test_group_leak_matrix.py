@@ -14,9 +14,10 @@ import aiohttp
 
 from federation.signatures import SigningKey, sign_request
 from node.domain.groups import GroupSettings
-from node.services import group_posts, groups
-from node.storage import accounts as account_store
-from node.storage import profiles as profile_store
+from node.services.groups import groups
+from node.services.groups import threads as group_posts
+from node.storage.accounts import accounts as account_store
+from node.storage.accounts import profiles as profile_store
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.federation import FlowNode, run_until_idle, running_node

@@ -10,8 +10,9 @@ from typing import Any
 import aiohttp
 
 from node.domain.groups import GroupSettings
-from node.services import group_posts, groups
-from node.services.groups import GroupInfo
+from node.services.groups import groups
+from node.services.groups import threads as group_posts
+from node.services.groups.groups import GroupInfo
 from tests.support.federation import FlowNode, run_until_idle
 
 AS2 = {"Accept": "application/activity+json"}

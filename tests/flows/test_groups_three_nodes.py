@@ -10,8 +10,11 @@ import pytest
 
 from node.domain.errors import Forbidden
 from node.domain.groups import GroupSettings
-from node.services import group_posts, groups, notifications, timelines
-from node.services.groups import GroupInfo
+from node.services.groups import groups
+from node.services.groups import threads as group_posts
+from node.services.groups.groups import GroupInfo
+from node.services.posts import timelines
+from node.services.social import notifications
 from tests.support.federation import FlowNode, run_until_idle
 
 Trio = tuple[FlowNode, FlowNode, FlowNode]

@@ -9,8 +9,9 @@ import aiohttp
 
 from federation.signatures import SigningKey, sign_request
 from node.domain.accounts import Account
-from node.services import follow_requests, follows, posts
-from node.storage import accounts as account_store
+from node.services.posts import posts
+from node.services.social import follow_requests, follows
+from node.storage.accounts import accounts as account_store
 from tests.support.federation import FlowNode, run_until_idle
 
 AP = "application/activity+json"

@@ -9,10 +9,12 @@ from typing import Any
 
 from federation.parse import parse_activity, parse_actor
 from federation.parse_types import Activity, Actor
-from node.services import directory, group_posts, groups
-from node.services.inbound_handlers import on_announce
-from node.storage import follows as follow_store
-from node.storage import remote_actors as actor_store
+from node.services.actors import directory
+from node.services.groups import groups
+from node.services.groups import threads as group_posts
+from node.services.inbound.handlers import on_announce
+from node.storage.actors import remote_actors as actor_store
+from node.storage.social import follows as follow_store
 from tests.support.federation import FlowNode
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "remote" / "lemmy.example"
@@ -74,7 +76,7 @@ async def test_a_member_reads_a_lemmy_thread_and_replies_to_the_community(node: 
 async def test_an_announce_from_something_that_is_not_a_group_is_refused(node: FlowNode) -> None:
     import pytest
 
-    from node.services.inbound_handlers import Rejected
+    from node.services.inbound.handlers import Rejected
 
     await _known_actor(node, "u/maria.json")
     document = _load(ANNOUNCE)

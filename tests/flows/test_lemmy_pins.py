@@ -10,9 +10,11 @@ import pytest
 
 from federation.parse import parse_activity
 from federation.parse_types import Activity
-from node.services import group_pins, group_posts, groups
-from node.services.inbound_handlers import Rejected, on_announce
-from node.storage import follows as follow_store
+from node.services.groups import groups
+from node.services.groups import pins as group_pins
+from node.services.groups import threads as group_posts
+from node.services.inbound.handlers import Rejected, on_announce
+from node.storage.social import follows as follow_store
 from tests.flows.test_lemmy_community import ANNOUNCE, COMMUNITY, _known_actor, _load
 from tests.support.federation import FlowNode
 

@@ -8,8 +8,9 @@ import aiohttp
 import pytest
 
 from node.domain.errors import ValidationFailed
-from node.services import follows, polls, posts
-from node.services.polls import PollDraft
+from node.services.posts import polls, posts
+from node.services.posts.polls import PollDraft
+from node.services.social import follows
 from tests.support.federation import FlowNode, run_until_idle
 from tests.support.html import csrf_token
 

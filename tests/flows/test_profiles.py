@@ -11,7 +11,8 @@ import orjson
 import pytest
 
 from node.domain.profiles import ProfileEdit, ProfileField
-from node.services import follows, profiles
+from node.services.profiles import profiles
+from node.services.social import follows
 from tests.conftest import free_port
 from tests.fixtures.media import images
 from tests.support.databases import TestDatabases

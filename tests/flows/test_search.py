@@ -6,10 +6,11 @@ from __future__ import annotations
 import aiohttp
 
 from node.domain.accounts import Account
-from node.services import follows, posts, search
-from node.services.search import ParsedQuery, parse_query
-from node.storage import profiles as profile_store
-from node.storage.posts import Post
+from node.services.posts import posts, search
+from node.services.posts.search import ParsedQuery, parse_query
+from node.services.social import follows
+from node.storage.accounts import profiles as profile_store
+from node.storage.posts.posts import Post
 from tests.support.federation import FlowNode
 from tests.support.html import csrf_token
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from node.services import follows, posts, reactions
+from node.services.posts import posts, reactions
+from node.services.social import follows
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.federation import FlowNode, run_until_idle, running_node

@@ -13,9 +13,10 @@ from pathlib import Path
 import aiohttp
 
 from node.domain.policies import PostFacts, ViewerFacts, may_see
-from node.services import follows, posts
-from node.storage import profiles as profile_store
-from node.storage.posts import Post
+from node.services.posts import posts
+from node.services.social import follows
+from node.storage.accounts import profiles as profile_store
+from node.storage.posts.posts import Post
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.federation import FlowNode, running_node
@@ -187,7 +188,7 @@ async def test_signed_fetches_see_what_their_actor_may_see(
     databases: TestDatabases, tmp_path: Path
 ) -> None:
     from federation.signatures import SigningKey, sign_request
-    from node.storage import accounts as account_store
+    from node.storage.accounts import accounts as account_store
     from tests.support.federation import run_until_idle
 
     async with (

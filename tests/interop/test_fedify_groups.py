@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from node.domain.groups import GroupSettings
-from node.services import group_posts, groups
+from node.services.groups import groups
+from node.services.groups import threads as group_posts
 from tests.interop.fedify_peer import FedifyPeer
 from tests.support.federation import FlowNode, run_until_idle
 

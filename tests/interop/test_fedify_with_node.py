@@ -10,7 +10,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from node.services import follows, posts
+from node.services.posts import posts
+from node.services.social import follows
 from tests.interop.fedify_peer import FedifyPeer
 from tests.support.federation import FlowNode, run_until_idle
 

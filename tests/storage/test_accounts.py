@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from node.domain.accounts import Role
 from node.domain.errors import Conflict, NotFound, TooManyAttempts, ValidationFailed
 from node.domain.sign_in import MAX_FAILURES_PER_ACCOUNT
-from node.services import accounts
-from node.services.db import Database
+from node.services.accounts import accounts
+from node.services.kernel.db import Database
 
 PASSWORD = "correct horse battery"
 

@@ -29,11 +29,13 @@ from node.domain.media import (
     TOO_MANY_PIXELS,
     Media,
 )
-from node.services import accounts
-from node.services.context import NodeContext, federation_client
-from node.services.db import Database
-from node.services.documents import media_to_doc
-from node.services.media import (
+from node.domain.urls import Urls
+from node.infra.media_store import LocalMediaStore
+from node.services.accounts import accounts
+from node.services.kernel.context import NodeContext, federation_client
+from node.services.kernel.db import Database
+from node.services.posts.as2 import media_to_doc
+from node.services.posts.media import (
     attach_to_post,
     delete_orphans,
     media_for_posts,
@@ -42,8 +44,6 @@ from node.services.media import (
     store_remote_attachments,
     upload_media,
 )
-from node.services.media_store import LocalMediaStore
-from node.services.urls import Urls
 from tests.fixtures.media import images
 
 BASE = "https://school.example"

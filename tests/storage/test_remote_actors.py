@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from node.paths import migrations_dir
-from node.services import directory
+from node.services.actors import directory
 from node.storage.migrate import migrate
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases

@@ -19,12 +19,12 @@ from node.domain.signup import (
     SignUpPolicy,
     SignUpRefused,
 )
-from node.services import accounts, invites, signup
-from node.services.context import NodeContext, federation_client
-from node.services.db import Database
-from node.services.mail import Mailer, parse_smtp_url
-from node.services.urls import Urls
-from node.storage import signup as store
+from node.domain.urls import Urls
+from node.infra.mail import Mailer, parse_smtp_url
+from node.services.accounts import accounts, invites, signup
+from node.services.kernel.context import NodeContext, federation_client
+from node.services.kernel.db import Database
+from node.storage.accounts import signup as store
 from tests.support.smtp import MailCatcher, link_in
 
 PASSWORD = "correct horse battery"

@@ -14,8 +14,8 @@ from node.app import create_app
 from node.domain.accounts import Account
 from node.jobs.queues import build_runner
 from node.jobs.runner import WorkerRunner
-from node.services import accounts
-from node.services.context import NodeContext
+from node.services.accounts import accounts
+from node.services.kernel.context import NodeContext
 from node.settings import Settings
 from tests.support.databases import TestDatabases
 from tests.support.nodes import node_settings

@@ -15,7 +15,7 @@ from aiohttp import web
 from node import keys
 from node.app import create_app
 from node.jobs.queues import build_runner
-from node.services.context import NodeContext
+from node.services.kernel.context import NodeContext
 from node.settings import Settings
 
 

@@ -23,7 +23,7 @@ from node.domain.signup import (
     sign_in_refusal,
 )
 from node.errors import ConfigError
-from node.services.mail import parse_smtp_url, render_email
+from node.infra.mail import parse_smtp_url, render_email
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 OPEN = SignUpPolicy(SignUpMode.OPEN, ())

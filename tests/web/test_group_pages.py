@@ -13,9 +13,10 @@ from aiohttp.test_utils import TestClient
 from node import keys
 from node.domain.accounts import Account, Role
 from node.domain.groups import GroupSettings
-from node.services import accounts, groups
-from node.services.context import NodeContext
-from node.services.groups import GroupInfo
+from node.services.accounts import accounts
+from node.services.groups import groups
+from node.services.groups.groups import GroupInfo
+from node.services.kernel.context import NodeContext
 from tests.fixtures.media import images
 from tests.support.html import csrf_token
 

@@ -8,8 +8,8 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
-from node.services import accounts
-from node.services.db import Database
+from node.services.accounts import accounts
+from node.services.kernel.db import Database
 from node.settings import Settings
 from tests.fixtures.media import images
 from tests.support.html import csrf_token

@@ -9,8 +9,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from node.app import create_app
-from node.services import accounts
-from node.services.db import Database
+from node.services.accounts import accounts
+from node.services.kernel.db import Database
 from node.settings import Settings
 
 Client = TestClient[object, object]

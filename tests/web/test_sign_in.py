@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from node.domain.accounts import Role
-from node.services import accounts
-from node.services.db import Database
+from node.services.accounts import accounts
+from node.services.kernel.db import Database
 from node.settings import Settings
 from tests.support.html import csrf_token
 

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from node.app import create_app
 from node.domain.accounts import Account, Role
 from node.domain.errors import NotFound
-from node.services import accounts, invites, signup
-from node.services.db import Database
+from node.services.accounts import accounts, invites, signup
+from node.services.kernel.db import Database
 from node.settings import Settings
 from tests.support.html import csrf_token
 from tests.support.smtp import MailCatcher, body_of, link_in

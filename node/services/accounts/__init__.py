@@ -1,0 +1,1 @@
+"""Local accounts: creation, sign-in, sign-up and confirmation, invitations, OAuth apps."""

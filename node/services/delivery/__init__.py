@@ -1,0 +1,1 @@
+"""The delivery worker: sends queued deliveries, signs them and records each outcome."""

@@ -1,0 +1,142 @@
+"""The delivery worker's use case: send due deliveries, classify answers, schedule retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from federation.crypto import load_private_key
+from federation.delivery import (
+    Delivered,
+    GiveUp,
+    Gone,
+    PostOutcome,
+    RetryAt,
+    Verdict,
+    decide,
+    is_host_failure,
+    should_mark_unavailable,
+    unavailable_probe_interval,
+)
+from federation.signatures import SigningKey
+from node.services.kernel.context import NodeContext
+from node.services.kernel.instance import instance_keys, signer_for
+from node.storage.accounts import accounts as account_store
+from node.storage.queues import deliveries as store
+from node.storage.queues.deliveries import DueDelivery, Outcome
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+CONCURRENCY = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    delivery: DueDelivery
+    outcome: PostOutcome
+    verdict: Verdict
+
+
+async def deliver_due(ctx: NodeContext, batch: int = BATCH) -> int:
+    """Send up to `batch` due deliveries concurrently; returns how many were tried.
+
+    The rows stay locked in one transaction while they are sent (see `store.lock_due`), and
+    their outcomes are written in that same transaction, with one statement for the batch.
+    """
+    async with ctx.db.transaction() as conn:
+        due = await store.lock_due(conn, batch)
+        if not due:
+            return 0
+        results = await _send_all(ctx, due)
+        await store.record_outcomes(conn, [_outcome(sent) for sent in results])
+    # Host health is shared by every worker: update it after the batch commits, in host order
+    # (`store.record_host_health`). Inside the batch's transaction, marking a host unavailable
+    # (which moves that host's pending rows) could wait on rows another worker has locked while
+    # that worker waits on our `hosts` rows: a deadlock.
+    await _record_hosts(ctx, results)
+    return len(due)
+
+
+async def _send_all(ctx: NodeContext, due: list[DueDelivery]) -> list[_Sent]:
+    keys = await _signing_keys(ctx, {d.account_id for d in due})
+    limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def send(delivery: DueDelivery) -> _Sent:
+        async with limit:
+            return await _send(ctx, delivery, keys[delivery.account_id])
+
+    return await asyncio.gather(*(send(d) for d in due))
+
+
+async def _record_hosts(ctx: NodeContext, results: list[_Sent]) -> None:
+    # Any answer that is not a server failure (a 2xx, but also a 410 or 429) shows the host
+    # is up, and ends its run of failures.
+    answered = {
+        s.delivery.host for s in results
+        if s.outcome.status is not None and not is_host_failure(s.outcome)
+    }  # fmt: skip
+    failing = {
+        s.delivery.host for s in results
+        if isinstance(s.verdict, RetryAt) and is_host_failure(s.outcome)
+    }  # fmt: skip
+    if not answered and not failing:
+        return
+    now = datetime.now(UTC)
+    async with ctx.db.transaction() as conn:
+        first_failures = await store.record_host_health(conn, answered, failing)
+        probes = {
+            host: now + unavailable_probe_interval(rng=ctx.rng)
+            for host, first in sorted(first_failures.items())
+            if should_mark_unavailable(first, now)
+        }
+        await store.mark_hosts_unavailable(conn, probes)
+
+
+async def _signing_keys(
+    ctx: NodeContext, account_ids: set[int | None]
+) -> dict[int | None, SigningKey]:
+    keys: dict[int | None, SigningKey] = {}
+    async with ctx.db.connection() as conn:
+        for account_id in account_ids:
+            if account_id is None:
+                instance = await instance_keys(ctx)
+                keys[None] = SigningKey(ctx.urls.instance_key_id, instance.private_key_pem)
+                continue
+            row = await account_store.get_signing_key(conn, account_id)
+            assert row is not None
+            username, private_pem = row
+            keys[account_id] = SigningKey(ctx.urls.key_id(username), private_pem)
+    for key in keys.values():
+        # Parsing a key the first time costs ~40 ms of CPU (it is validated); do it off the
+        # event loop so the first sends of a new key (a group's first fan-out) do not wait.
+        await asyncio.to_thread(load_private_key, key.private_key_pem)
+    return keys
+
+
+async def _send(ctx: NodeContext, delivery: DueDelivery, key: SigningKey) -> _Sent:
+    outcome = await ctx.http.post_activity(delivery.inbox, delivery.body, signer=signer_for(key))
+    verdict = decide(outcome, delivery.attempts, datetime.now(UTC), rng=ctx.rng)
+    log.info(
+        "delivery %s to %s: %s",
+        delivery.id,
+        delivery.inbox,
+        type(verdict).__name__,
+        extra={"status": outcome.status, "attempt": delivery.attempts},
+    )
+    return _Sent(delivery, outcome, verdict)
+
+
+def _outcome(sent: _Sent) -> Outcome:
+    """What one answer leaves on its delivery row."""
+    delivery_id, status, verdict = sent.delivery.id, sent.outcome.status, sent.verdict
+    if isinstance(verdict, Delivered):
+        return Outcome(delivery_id, "delivered", verdict.status, None)
+    if isinstance(verdict, Gone):
+        return Outcome(delivery_id, "gone", verdict.status, "410 Gone")
+    if isinstance(verdict, GiveUp):
+        return Outcome(delivery_id, "failed", status, verdict.reason)
+    assert verdict.at is not None  # `decide` always schedules a retry
+    return Outcome(delivery_id, "pending", status, verdict.reason, verdict.at)

@@ -1,0 +1,3 @@
+"""From a server: check and store inbox requests, and apply stored activities through one table of
+handlers.
+"""

@@ -1,0 +1,1 @@
+"""Moderation: reports about people and posts, for this node's moderators."""

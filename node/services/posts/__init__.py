@@ -1,0 +1,3 @@
+"""Posts: writing, composing, polls, media, reactions, timelines, search, feeds, group placement,
+and inbound notes.
+"""

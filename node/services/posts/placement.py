@@ -1,0 +1,140 @@
+"""A group here speaks for its members (FEP-1b12): it wraps each accepted activity, unchanged,
+in an `Announce` to its followers' servers, and, for public threads, also announces the post's
+id so Mastodon followers see it as a boost (interop brief §6.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from federation.render import render_announce
+from federation.render_docs import ActivityDoc
+from federation.vocab import PUBLIC
+from node.domain.accounts import AccountId
+from node.domain.groups import title_from_text
+from node.domain.urls import Urls
+from node.services.kernel import federate
+from node.services.kernel.context import NodeContext
+from node.storage.accounts import accounts as account_store
+from node.storage.actors import remote_actors as actor_store
+from node.storage.groups import groups as group_store
+from node.storage.groups import threads as thread_store
+from node.storage.groups.threads import GroupKey
+from node.storage.pool import Conn
+from node.storage.posts import posts as post_store
+from node.storage.posts.extras import StoredMention
+from node.storage.posts.posts import Post
+from node.storage.social import follows as follow_store
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPlacement:
+    """Where a group post goes (FEP-1b12): a group here (the group announces it to its
+    members) or elsewhere (sent to the group's inbox, which announces it)."""
+
+    uri: str
+    acct: str
+    account_id: int | None
+    remote_id: int | None
+    members_only: bool
+    inbox: str | None = None
+    title: str | None = None  # a new thread
+    thread_id: int | None = None  # a reply's thread
+
+
+async def implied_placement(
+    conn: Conn, urls: Urls, author_id: int, mentions: Sequence[StoredMention],
+    in_reply_to: str | None, text: str,
+) -> GroupPlacement | None:  # fmt: skip
+    """The group a local person's post belongs to without saying so: the thread it replies
+    in, or a group it mentions (a new thread titled by its first line). Members only."""
+    if in_reply_to is not None:
+        parent = await post_store.get_post_by_uri(conn, in_reply_to)
+        root = await thread_store.thread_root(conn, parent.id) if parent else None
+        if parent is None or root is None:
+            return None
+        thread_id, local_id, remote_id = root
+        _pinned, locked = await thread_store.thread_flags(conn, thread_id)
+        found = await _group_for_member(conn, urls, author_id, local_id, remote_id)
+        if found is None or (locked and local_id is not None):
+            return None
+        return replace(found, thread_id=thread_id, members_only=parent.visibility == "group")
+    for mention in mentions:
+        remote = None if mention.account_id else await actor_store.get_remote_actor_by_uri(
+            conn, mention.actor_uri)  # fmt: skip
+        found = await _group_for_member(
+            conn, urls, author_id, mention.account_id, remote.id if remote else None
+        )
+        if found is not None:
+            return replace(found, title=title_from_text(text))
+    return None
+
+
+async def _group_for_member(
+    conn: Conn, urls: Urls, author_id: int, local_id: int | None, remote_id: int | None
+) -> GroupPlacement | None:
+    key = GroupKey(local_id, remote_id)
+    if (local_id is None and remote_id is None) or not await thread_store.is_member(
+        conn, key, author_id
+    ):
+        return None
+    if local_id is not None:
+        group = await group_store.get_group(conn, local_id)
+        if group is None:
+            return None
+        return GroupPlacement(urls.actor(group.username), group.username, local_id, None,
+                              group.settings.members_only)  # fmt: skip
+    actor = await actor_store.get_remote_actor(conn, remote_id or 0)
+    if actor is None or actor.actor_type != "Group":
+        return None
+    members_only = await actor_store.raw_flag(conn, actor.id, "membersOnly")
+    return GroupPlacement(actor.uri, actor.handle, None, actor.id, members_only, actor.inbox)
+
+
+async def group_uri(conn: Conn, urls: Urls, post: Post) -> str | None:
+    """The actor id of the group a post is in (None outside groups)."""
+    if post.group_account is not None:
+        account = await account_store.get_account(conn, AccountId(post.group_account))
+        return urls.actor(account.username) if account else None
+    if post.group_remote is not None:
+        return await account_store.remote_uri(conn, post.group_remote)
+    return None
+
+
+async def announce(
+    ctx: NodeContext, conn: Conn, group_account: int, activity: dict[str, Any], post: Post
+) -> int:
+    """Queue the group's `Announce` of a member's activity to every member's server; returns
+    how many deliveries were queued."""
+    urls = ctx.urls
+    group = await account_store.get_account(conn, AccountId(group_account))
+    if group is None:
+        return 0
+    me = urls.actor(group.username)
+    followers = urls.followers(group.username)
+    inboxes = await follow_store.follower_inboxes(conn, group_account)
+    inner = {key: value for key, value in activity.items() if key != "@context"}
+    to, cc = _announce_audience(post.visibility, followers)
+    meta = ActivityDoc(id=urls.new_activity(), actor=me, to=to, cc=cc, audience=me)
+    queued = await federate.enqueue(
+        conn, render_announce(meta, inner), account_id=group_account, inboxes=inboxes
+    )
+    if post.visibility == "public" and inner.get("type") == "Create" and post.thread_id is None:
+        # Mastodon ignores Announce{Create}; a boost of the post's id is what it shows.
+        boost = ActivityDoc(id=urls.new_activity(), actor=me, to=(PUBLIC,), cc=(followers,))
+        await federate.enqueue(
+            conn, render_announce(boost, post.uri), account_id=group_account, inboxes=inboxes
+        )
+    return queued
+
+
+def _announce_audience(visibility: str, followers: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Public and unlisted posts are announced as Mastodon addresses them; anything else only
+    to the group's followers (members-only groups never reach Public)."""
+    if visibility == "public":
+        return (PUBLIC,), (followers,)
+    if visibility == "unlisted":
+        return (followers,), (PUBLIC,)
+    return (followers,), ()

@@ -1,0 +1,156 @@
+"""Polls: attach one to a post, vote (here or on another server), close them when time is up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from federation.render import render_create, render_update
+from federation.render_docs import ActivityDoc
+from node.domain.accounts import Account, AccountId
+from node.domain.errors import NotFound, ValidationFailed
+from node.domain.policies import may_see
+from node.services.kernel import federate
+from node.services.kernel.context import NodeContext
+from node.services.posts.as2 import load_extras, post_to_ap
+from node.storage.accounts import accounts as account_store
+from node.storage.pool import Conn
+from node.storage.posts import polls as store
+from node.storage.posts import posts as post_store
+from node.storage.posts import visibility_facts
+from node.storage.posts.polls import Poll
+from node.storage.social import follows as follow_store
+from node.storage.social import notifications
+
+MIN_DURATION = timedelta(minutes=5)
+MAX_DURATION = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class PollDraft:
+    options: tuple[str, ...]
+    multiple: bool = False
+    duration: timedelta = timedelta(days=1)
+
+    def validate(self) -> None:
+        options = [o.strip() for o in self.options if o.strip()]
+        if not 2 <= len(options) <= 4:
+            raise ValidationFailed("poll", "a poll needs 2 to 4 choices")
+        if any(len(o) > 100 for o in options) or len(set(options)) != len(options):
+            raise ValidationFailed("poll", "choices must differ and be under 100 characters")
+        if not MIN_DURATION <= self.duration <= MAX_DURATION:
+            raise ValidationFailed("poll", "a poll runs from 5 minutes to 30 days")
+
+
+async def attach(conn: Conn, post_id: int, draft: PollDraft) -> None:
+    options = [o.strip() for o in draft.options if o.strip()]
+    await store.insert_poll(conn, post_id, options, draft.multiple,
+                            datetime.now(UTC) + draft.duration)  # fmt: skip
+
+
+async def vote(ctx: NodeContext, account: Account, post_id: int, choices: list[int]) -> Poll:
+    async with ctx.db.transaction() as conn:
+        post = await post_store.get_post(conn, post_id)
+        poll = (await store.polls_for(conn, [post_id])).get(post_id) if post else None
+        if post is None or poll is None:
+            raise NotFound("no such poll")
+        viewer = await visibility_facts.viewer_facts(conn, post, account_id=account.id)
+        facts = visibility_facts.post_facts(post)
+        if not may_see(facts, viewer):
+            raise NotFound("no such poll")
+        _check_choices(poll, choices)
+        if await store.has_voted(conn, post_id, account.id, None):
+            raise ValidationFailed("poll", "you have already voted")
+        await store.add_votes(conn, post_id, choices, account_id=account.id)
+        if post.author_account is not None:
+            return await store.recount(conn, post_id)
+        # A remote poll: one Create(Note{name, inReplyTo}) per choice to its author (docs "Polls").
+        author_inbox = await follow_store.remote_author_inbox(conn, post_id)
+        author_uri = await account_store.remote_uri(conn, post.author_remote or 0)
+        me = ctx.urls.actor(account.username)
+        for choice in choices:
+            note = {
+                "id": ctx.urls.new_activity(),
+                "type": "Note",
+                "attributedTo": me,
+                "name": poll.options[choice],
+                "inReplyTo": post.uri,
+                "to": [author_uri],
+            }
+            meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(author_uri,))
+            await federate.enqueue(conn, render_create(meta, note), account_id=account.id,
+                                   inboxes=[author_inbox] if author_inbox else [])  # fmt: skip
+        counts = [c + (1 if i in choices else 0) for i, c in enumerate(poll.counts)]
+        await store.insert_poll(conn, post_id, poll.options, poll.multiple, poll.ends_at,
+                                counts, poll.voters_count + 1, poll.closed_at)  # fmt: skip
+        return (await store.polls_for(conn, [post_id]))[post_id]
+
+
+def _check_choices(poll: Poll, choices: list[int]) -> None:
+    if poll.closed_at or (poll.ends_at and poll.ends_at <= datetime.now(UTC)):
+        raise ValidationFailed("poll", "this poll has closed")
+    if not choices or any(not 0 <= c < len(poll.options) for c in choices):
+        raise ValidationFailed("poll", "choose one of the options")
+    if len(set(choices)) > 1 and not poll.multiple:
+        raise ValidationFailed("poll", "this poll takes one choice")
+
+
+async def record_remote_vote(
+    conn: Conn, post_id: int, option_name: str, remote_id: int, activity_uri: str
+) -> bool:
+    """A vote from another server on one of our polls; False if it is not a valid vote."""
+    poll = (await store.polls_for(conn, [post_id])).get(post_id)
+    if poll is None or poll.closed_at or option_name not in poll.options:
+        return False
+    choice = poll.options.index(option_name)
+    if not poll.multiple and await store.has_voted(conn, post_id, None, remote_id):
+        return False
+    await store.add_votes(conn, post_id, [choice], remote_id=remote_id, activity_uri=activity_uri)
+    await store.recount(conn, post_id)
+    return True
+
+
+async def close_due(ctx: NodeContext) -> int:
+    """Close our polls whose time is up, tell their author and voters, send the final counts."""
+    async with ctx.db.transaction() as conn:
+        closed = await store.close_due(conn, datetime.now(UTC))
+        for post_id in closed:
+            post = await post_store.get_post(conn, post_id)
+            if post is None or post.author_account is None:
+                continue
+            for voter in {post.author_account, *await store.voter_accounts(conn, post_id)}:
+                await notifications.notify(conn, voter, "poll", post_id=post_id)
+            author = await account_store.get_account(conn, AccountId(post.author_account))
+            if author is None or post.local_only:
+                continue
+            extras = await load_extras(conn, post, ctx.urls)
+            meta = ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(author.username))
+            update = render_update(meta, post_to_ap(ctx.urls, author.username, post, extras))
+            inboxes = await follow_store.follower_inboxes(conn, author.id)
+            await federate.enqueue(conn, update, account_id=author.id, inboxes=inboxes)
+    return len(closed)
+
+
+@dataclass(frozen=True, slots=True)
+class PollView:
+    poll: Poll
+    my_choices: frozenset[int]
+
+    @property
+    def closed(self) -> bool:
+        return self.poll.closed_at is not None or (
+            self.poll.ends_at is not None and self.poll.ends_at <= datetime.now(UTC)
+        )
+
+    def percent(self, index: int) -> int:
+        total = sum(self.poll.counts)
+        return round(100 * self.poll.counts[index] / total) if total else 0
+
+
+async def polls_for_posts(
+    ctx: NodeContext, account: Account | None, post_ids: list[int]
+) -> dict[int, PollView]:
+    async with ctx.db.connection() as conn:
+        found = await store.polls_for(conn, post_ids)
+        mine = await store.votes_of(conn, list(found), account.id) if account and found else {}
+    return {pid: PollView(poll, frozenset(mine.get(pid, set()))) for pid, poll in found.items()}

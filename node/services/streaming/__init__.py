@@ -1,0 +1,1 @@
+"""Streaming: the LISTEN hub that fans new posts and notifications out to open client streams."""

@@ -1,0 +1,1 @@
+"""Local accounts, sign-in failures, sign-up settings, invitations, profiles and OAuth rows."""

@@ -1,0 +1,1 @@
+"""Groups here and their threads."""

@@ -1,0 +1,1 @@
+"""Posts and what hangs off them: extras, polls, media, reactions, timelines, search."""

@@ -1,0 +1,1 @@
+"""The two queues: inbound activities and outbound deliveries."""

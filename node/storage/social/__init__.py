@@ -1,0 +1,1 @@
+"""Follows, blocks, mutes, lists, filters, markers, notifications, conversations."""

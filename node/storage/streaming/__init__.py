@@ -1,0 +1,1 @@
+"""The streaming hub's NOTIFY channel and payloads."""
