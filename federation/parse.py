@@ -202,10 +202,13 @@ def _build_activity(
     )
 
 
-def parse_collection_activities(doc: dict[str, Any], limit: int) -> tuple[Activity, ...]:
+def parse_collection_activities(
+    doc: dict[str, Any], limit: int
+) -> tuple[tuple[dict[str, Any], Activity], ...]:
     """The activities an (Ordered)Collection lists inline, or its embedded `first` page lists
     (a group's outbox as Lemmy serves it: `orderedItems` of `Announce`s): at most `limit`,
-    in the collection's order; items that are references or do not parse are skipped."""
+    in the collection's order, each as served and as parsed; items that are references or do
+    not parse are skipped."""
     source: Any = doc
     if "orderedItems" not in doc and "items" not in doc and isinstance(doc.get("first"), dict):
         source = doc["first"]
@@ -214,5 +217,5 @@ def parse_collection_activities(doc: dict[str, Any], limit: int) -> tuple[Activi
     for item in as_list(raw)[:limit]:
         parsed = parse_activity(item) if isinstance(item, dict) else None
         if isinstance(parsed, Activity):
-            found.append(parsed)
+            found.append((item, parsed))
     return tuple(found)

@@ -17,7 +17,7 @@ from node.domain.errors import ConfigurationMissing
 from node.domain.urls import Urls
 from node.fedi.routes import setup_fedi_routes
 from node.infra.media_store import LocalMediaStore
-from node.metrics import PoolCollector, http_metrics
+from node.metrics import PoolCollector, http_metrics, queue_gauge
 from node.paths import templates_dir
 from node.services.kernel.context import NodeContext, federation_client
 from node.settings import Settings
@@ -38,6 +38,7 @@ def create_app(settings: Settings) -> web.Application:
     registry = CollectorRegistry()
     app[keys.METRICS_REGISTRY] = registry
     app[keys.HTTP_METRICS] = http_metrics(registry)
+    app[keys.QUEUE_GAUGE] = queue_gauge(registry)
     aiohttp_session.setup(app, session_storage(settings))
     # The API's middleware runs before CSRF, so it answers its own paths (JSON errors, tokens).
     app.middlewares.extend([api_edge, current_account, csrf_protect])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Gauge
 
 from node.domain.accounts import Account
 from node.domain.oauth import Grant
@@ -16,6 +16,7 @@ SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS = web.AppKey("http_metrics", HttpMetrics)
+QUEUE_GAUGE = web.AppKey("queue_gauge", Gauge)
 NODE = web.AppKey("node", NodeContext)
 
 CURRENT_ACCOUNT = web.RequestKey("current_account", Account)

@@ -1,11 +1,11 @@
-"""Prometheus metrics for HTTP requests and the database pool, one registry per app."""
+"""Prometheus metrics for HTTP requests, the database pool and the queues, one registry per app."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -31,6 +31,17 @@ def http_metrics(registry: CollectorRegistry) -> HttpMetrics:
             registry=registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
         ),
+    )
+
+
+def queue_gauge(registry: CollectorRegistry) -> Gauge:
+    """Rows of the two queues by state, read from the database when scraped: shared by every
+    process, and where an operator sees inbound activities that were rejected or dropped."""
+    return Gauge(
+        "commonroom_queue_rows",
+        "Rows in the inbox and delivery queues, by queue and state",
+        ["queue", "state"],
+        registry=registry,
     )
 
 

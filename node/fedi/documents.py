@@ -6,7 +6,7 @@ from aiohttp import web
 
 from node import keys
 from node.fedi.negotiation import activity_json, wants_activity_json
-from node.services.inbound import receive as inbound
+from node.services.actors import signed_requests
 from node.services.served import actors
 
 routes = web.RouteTableDef()
@@ -45,11 +45,11 @@ async def post(request: web.Request) -> web.Response:
     if not wants_activity_json(request):
         raise web.HTTPFound(f"/@{username}/{post_id}")
     ctx = request.app[keys.NODE]
-    signer = await inbound.verify_signed_get(
+    signer = await signed_requests.signer_of_get(
         ctx, request.method, ctx.urls.base + request.path_qs, request.headers
     )
-    if isinstance(signer, inbound.InboxAnswer):
-        return web.json_response({"error": signer.reason}, status=signer.status)
+    if isinstance(signer, signed_requests.BadSignature):
+        return web.json_response({"error": signer.reason}, status=401)
     document = await actors.post_document(ctx, username, post_id, signer)
     # A followers-only answer must not be cached for the next (unsigned) asker.
     response = activity_json(document)

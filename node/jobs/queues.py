@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from node.jobs.runner import Queue, WorkerRunner
 from node.services.delivery import worker as outbox
-from node.services.inbound import receive as inbound
+from node.services.inbound import apply as inbound
 from node.services.kernel.context import NodeContext
 from node.services.kernel.federate import DELIVERY_CHANNEL
 from node.services.posts import polls

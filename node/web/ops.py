@@ -6,7 +6,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from node import keys
-from node.services.kernel.health import check_health
+from node.services.kernel.health import check_health, queue_states
 
 routes = web.RouteTableDef()
 
@@ -25,5 +25,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/metrics", name="metrics")
 async def metrics(request: web.Request) -> web.Response:
+    gauge = request.app[keys.QUEUE_GAUGE]
+    counts = await queue_states(request.app[keys.DATABASE])
+    gauge.clear()
+    for (queue, state), count in counts.items():
+        gauge.labels(queue, state).set(count)
     payload = generate_latest(request.app[keys.METRICS_REGISTRY])
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -10,7 +10,7 @@ import orjson
 from federation.parse import parse_activity
 from federation.parse_types import Activity
 from node.api.ids import REMOTE_BASE
-from node.services.inbound import handlers as inbound_handlers
+from node.services.inbound.apply import apply_activity
 from tests.api.helpers import Client, bearer, ctx_of, expect_json, make_user, password_token
 
 
@@ -252,17 +252,16 @@ async def test_a_block_keeps_follows_ended_both_ways(client: Client) -> None:
     await expect_json(
         await client.post(f"/api/v1/accounts/{REMOTE_BASE + remote_id}/block", headers=bearer(ana))
     )
-    follow = parse_activity(
-        {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": "http://127.0.0.1:9/follows/9",
-            "type": "Follow",
-            "actor": zed_uri,
-            "object": ctx.urls.actor("ana"),
-        }
-    )
+    raw_follow = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": "http://127.0.0.1:9/follows/9",
+        "type": "Follow",
+        "actor": zed_uri,
+        "object": ctx.urls.actor("ana"),
+    }
+    follow = parse_activity(raw_follow)
     assert isinstance(follow, Activity)
-    await inbound_handlers.on_follow(ctx, follow)
+    await apply_activity(ctx, raw_follow, signer=zed_uri)
     async with ctx.db.connection() as conn:
         follows = await conn.fetchval(
             "SELECT count(*) FROM follows WHERE follower_remote = $1", remote_id

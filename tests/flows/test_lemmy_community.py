@@ -12,7 +12,7 @@ from federation.parse_types import Activity, Actor
 from node.services.actors import directory
 from node.services.groups import groups
 from node.services.groups import threads as group_posts
-from node.services.inbound.handlers import on_announce
+from node.services.inbound.apply import apply_activity
 from node.storage.actors import remote_actors as actor_store
 from node.storage.social import follows as follow_store
 from tests.support.federation import FlowNode
@@ -46,9 +46,9 @@ async def test_a_member_reads_a_lemmy_thread_and_replies_to_the_community(node: 
             follower_account=ana.id, followee_remote=community_id,
         )  # fmt: skip
 
-    announce = parse_activity(_load(ANNOUNCE))
-    assert isinstance(announce, Activity)
-    await on_announce(node.ctx, announce)
+    announce = _load(ANNOUNCE)
+    assert isinstance(parse_activity(announce), Activity)
+    await apply_activity(node.ctx, announce, signer=COMMUNITY)
 
     community = await groups.find_group(node.ctx, COMMUNITY)
     assert community.handle == "biology@lemmy.example" and not community.local
@@ -76,14 +76,13 @@ async def test_a_member_reads_a_lemmy_thread_and_replies_to_the_community(node: 
 async def test_an_announce_from_something_that_is_not_a_group_is_refused(node: FlowNode) -> None:
     import pytest
 
-    from node.services.inbound.handlers import Rejected
+    from node.services.kernel.received import Rejected
 
     await _known_actor(node, "u/maria.json")
     document = _load(ANNOUNCE)
     document["actor"] = "https://lemmy.example/u/maria"  # a person cannot relay as a group
-    announce = parse_activity(document)
-    assert isinstance(announce, Activity)
+    assert isinstance(parse_activity(document), Activity)
     with pytest.raises(Rejected):
-        await on_announce(node.ctx, announce)
+        await apply_activity(node.ctx, document, signer=document["actor"])
     async with node.ctx.db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM posts") == 0

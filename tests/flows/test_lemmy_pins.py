@@ -11,9 +11,9 @@ import pytest
 from federation.parse import parse_activity
 from federation.parse_types import Activity
 from node.services.groups import groups
-from node.services.groups import pins as group_pins
 from node.services.groups import threads as group_posts
-from node.services.inbound.handlers import Rejected, on_announce
+from node.services.inbound.apply import apply_activity
+from node.services.kernel.received import Rejected
 from node.storage.social import follows as follow_store
 from tests.flows.test_lemmy_community import ANNOUNCE, COMMUNITY, _known_actor, _load
 from tests.support.federation import FlowNode
@@ -31,15 +31,15 @@ def _pin(kind: str, actor: str, target: str = f"{COMMUNITY}/featured") -> dict[s
     }  # fmt: skip
 
 
-def _announced(inner: dict[str, Any]) -> Activity:
-    parsed = parse_activity({
+def _announced(inner: dict[str, Any]) -> dict[str, Any]:
+    raw = {
         "@context": ["https://join-lemmy.org/context.json", "https://www.w3.org/ns/activitystreams"],
         "id": inner["id"].replace("/activities/", "/activities/announce/"),
         "type": "Announce", "actor": COMMUNITY, "to": [PUBLIC],
         "cc": [f"{COMMUNITY}/followers"], "object": inner,
-    })  # fmt: skip
-    assert isinstance(parsed, Activity)
-    return parsed
+    }  # fmt: skip
+    assert isinstance(parse_activity(raw), Activity)
+    return raw
 
 
 async def _thread_from_lemmy(node: FlowNode) -> Any:
@@ -51,9 +51,7 @@ async def _thread_from_lemmy(node: FlowNode) -> Any:
             conn, activity_uri=f"{node.url}/activities/join-biology", state="accepted",
             follower_account=ana.id, followee_remote=community_id,
         )  # fmt: skip
-    announce = parse_activity(_load(ANNOUNCE))
-    assert isinstance(announce, Activity)
-    await on_announce(node.ctx, announce)
+    await apply_activity(node.ctx, _load(ANNOUNCE), signer=COMMUNITY)
     return ana
 
 
@@ -69,21 +67,21 @@ async def test_a_moderators_announced_add_pins_the_thread_and_remove_unpins_it(
     ana = await _thread_from_lemmy(node)
     maria = "https://lemmy.example/u/maria"  # a moderator on the community's server
 
-    await on_announce(node.ctx, _announced(_pin("Add", maria)))
+    await apply_activity(node.ctx, signer=COMMUNITY, raw=_announced(_pin("Add", maria)))
     assert await _pinned(node)
     community = await groups.find_group(node.ctx, COMMUNITY)
     assert [t.row.pinned for t in await group_posts.thread_list(node.ctx, ana, community)] == [True]
 
-    await on_announce(node.ctx, _announced(_pin("Remove", maria)))
+    await apply_activity(node.ctx, signer=COMMUNITY, raw=_announced(_pin("Remove", maria)))
     assert not await _pinned(node)
 
 
 async def test_an_add_sent_by_the_community_itself_pins_the_thread(node: FlowNode) -> None:
     await _thread_from_lemmy(node)
-    direct = parse_activity(_pin("Add", COMMUNITY))
-    assert isinstance(direct, Activity)
+    direct = _pin("Add", COMMUNITY)
+    assert isinstance(parse_activity(direct), Activity)
 
-    await group_pins.on_add_or_remove(node.ctx, direct)
+    await apply_activity(node.ctx, direct, signer=COMMUNITY)
 
     assert await _pinned(node)
 
@@ -94,12 +92,14 @@ async def test_pins_from_elsewhere_or_to_another_collection_change_nothing(
     await _thread_from_lemmy(node)
     outsider = "https://elsewhere.example/u/mallory"
     with pytest.raises(Rejected):
-        await on_announce(node.ctx, _announced(_pin("Add", outsider)))
+        await apply_activity(node.ctx, signer=COMMUNITY, raw=_announced(_pin("Add", outsider)))
     moderators = f"{COMMUNITY}/moderators"
     with pytest.raises(Rejected):
-        await on_announce(node.ctx, _announced(_pin("Add", COMMUNITY, target=moderators)))
+        await apply_activity(
+            node.ctx, signer=COMMUNITY, raw=_announced(_pin("Add", COMMUNITY, target=moderators))
+        )
     # Sent directly by someone who is not the group (even on its server): dropped.
-    direct = parse_activity(_pin("Add", "https://lemmy.example/u/maria"))
-    assert isinstance(direct, Activity)
-    await group_pins.on_add_or_remove(node.ctx, direct)
+    direct = _pin("Add", "https://lemmy.example/u/maria")
+    assert isinstance(parse_activity(direct), Activity)
+    await apply_activity(node.ctx, direct, signer=direct["actor"])
     assert not await _pinned(node)

@@ -25,7 +25,8 @@ def test_inline_items_are_read_in_order_up_to_the_limit_and_unusable_ones_skippe
 
     found = parse_collection_activities(outbox, limit=4)
 
-    assert [a.id for a in found] == [f"{GROUP}/announces/1", f"{GROUP}/announces/2"]
+    assert [a.id for _, a in found] == [f"{GROUP}/announces/1", f"{GROUP}/announces/2"]
+    assert [raw["id"] for raw, _ in found] == [f"{GROUP}/announces/1", f"{GROUP}/announces/2"]
 
 
 def test_items_of_an_embedded_first_page_are_read() -> None:
@@ -34,7 +35,7 @@ def test_items_of_an_embedded_first_page_are_read() -> None:
         "first": {"type": "OrderedCollectionPage", "orderedItems": [_announce(7)]},
     }  # fmt: skip
 
-    assert [a.object_id for a in parse_collection_activities(outbox, limit=20)] == [
+    assert [a.object_id for _, a in parse_collection_activities(outbox, limit=20)] == [
         "https://lemmy.example/post/7"
     ]
 

@@ -13,7 +13,6 @@ its members, and a member's server receives them through the group's Announces a
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from federation.http import Fetched
@@ -39,8 +38,6 @@ log = logging.getLogger(__name__)
 
 OUTBOX_SIZE = 20  # Lemmy's community outbox holds the latest 20 posts
 BACKFILL_LIMIT = 20
-
-Apply = Callable[[NodeContext, Activity], Awaitable[None]]
 
 
 async def group_collection(
@@ -92,25 +89,24 @@ def _announced(
     return render_announce(meta, create)
 
 
-async def backfill(ctx: NodeContext, group: RemoteActor, apply: Apply) -> int:
-    """Threads a group elsewhere had before we joined: fetch its outbox (signed by our instance
-    actor) and pass up to BACKFILL_LIMIT of its `Announce{Create}`s to `apply`, the handler of
-    a received group Announce, oldest first. Returns how many were passed on; an outbox that
-    cannot be fetched or read backfills nothing."""
+async def outbox_threads(
+    ctx: NodeContext, group: RemoteActor
+) -> list[tuple[dict[str, Any], Activity]]:
+    """Threads a group elsewhere had before we joined: up to BACKFILL_LIMIT of the
+    `Announce{Create}`s in its outbox (fetched signed by our instance actor), oldest first, each
+    as it was served and as parsed. An outbox that cannot be fetched or read gives none."""
     async with ctx.db.connection() as conn:
         outbox = await actor_store.raw_link(conn, group.id, "outbox")
     if outbox is None or host_of(outbox) != host_of(group.uri) or ctx.urls.is_local(outbox):
-        return 0
+        return []
     got = await ctx.http.fetch_json(outbox, signer=await instance_signer(ctx))
     if not isinstance(got, Fetched) or host_of(got.url) != host_of(group.uri):
         log.info("backfill of %s: outbox not fetched (%s)", group.uri, type(got).__name__)
-        return 0
+        return []
     announces = [
-        item for item in parse_collection_activities(got.document, BACKFILL_LIMIT)
+        (raw, item) for raw, item in parse_collection_activities(got.document, BACKFILL_LIMIT)
         if item.type == "Announce" and item.actor == group.uri
         and isinstance(item.object, Activity) and item.object.type == "Create"
     ]  # fmt: skip
-    for announce in reversed(announces):
-        await apply(ctx, announce)
     log.info("backfill of %s: %d threads from its outbox", group.uri, len(announces))
-    return len(announces)
+    return list(reversed(announces))

@@ -1,138 +1,87 @@
-"""Group activities from other servers (FEP-1b12), both directions:
+"""From a server: what a group elsewhere that our people joined announces (FEP-1b12).
 
-- a member elsewhere posts to one of *our* groups: find the group the post is addressed to,
-  check membership and locks, store it in the group, and have the group announce the activity
-  unchanged to its members;
-- one of the groups *elsewhere* that our people joined announces a member's activity: unwrap
-  it and apply the inner activity as if its author had sent it.
+The group passes on a member's Create, Update or Delete inside an `Announce`. The inner
+activity is not signed by its author, so it is trusted only as far as the group is
+(FEDERATION.md "Groups"): an embedded Create/Update only when its object is on the same server
+as its author and addressed to the group (or in one of its threads), and a Delete only from
+the object's author or from the group's own server (a moderator's removal). The accepted inner
+activity is then applied by the posts context as if its author had sent it.
 
-Trust model for the second case (FEDERATION.md "Groups"): the group vouches for what it
-announces, as on Lemmy. We accept an embedded Create/Update only when its object is on the
-same server as its author, and a Delete only from the object's author or from the group's own
-server (a moderator's removal). Members-only posts cannot be re-fetched from their origin
-(our fetch is not a member), so the group's word is what we have.
+(A member elsewhere posting to one of *our* groups arrives as an ordinary Create: the posts
+context places it in the group and the group relays it, node.services.posts.placement.)
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from federation.parse_types import Activity, Object
-from federation.sanitize import html_to_text
-from federation.vocab import host_of, is_public
-from node.domain.groups import title_from_text
-from node.domain.policies import GROUP_VISIBILITY
+from federation.vocab import host_of
 from node.services.actors import directory
 from node.services.kernel.context import NodeContext
-from node.services.posts import placement as group_federation
+from node.services.kernel.received import Received, Rejected, Write
+from node.services.posts import inbound as post_inbound
 from node.storage.actors import remote_actors as actor_store
 from node.storage.actors.remote_actors import RemoteActor
-from node.storage.groups import groups as group_store
-from node.storage.groups import threads as thread_store
 from node.storage.pool import Conn
 from node.storage.posts import posts as post_store
-from node.storage.posts.posts import Post
-from node.storage.queues import inbox as inbox_store
 
 log = logging.getLogger(__name__)
 
-ANNOUNCED_TYPES = frozenset({"Create", "Update", "Delete"})
 
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    group_account: int | None
-    group_remote: int | None
-    title: str | None
-    thread_id: int | None
-    members_only: bool
-
-
-async def place(
-    ctx: NodeContext, conn: Conn, note: Object, author: RemoteActor, visibility: str
-) -> Placement | None:
-    """The group an inbound post belongs to, if any: its parent's group for a reply, else the
-    group it is addressed to (`audience`, `to`, `cc`, or a mention, as Mastodon users post)."""
-    parent = await post_store.get_post_by_uri(conn, note.in_reply_to) if note.in_reply_to else None
-    if parent is not None:
-        root = await thread_store.thread_root(conn, parent.id)
-        if root is None:
-            return None
-        thread_id, group_account, group_remote = root
-        _pinned, locked = await thread_store.thread_flags(conn, thread_id)
-        if group_account is not None and (
-            locked or not await thread_store.is_remote_member(conn, group_account, author.id)
-        ):
-            return None  # not announced: a locked thread, or not a member
-        members_only = visibility not in ("public", "unlisted")
-        return Placement(group_account, group_remote, None, thread_id, members_only)
-    addressed = (*note.audience, *note.to, *note.cc, *(m.href for m in note.mentions))
-    # Skip what cannot be a group: the public collection and the author's followers.
-    candidates = [a for a in dict.fromkeys(addressed)
-                  if not is_public(a) and a != author.followers_uri]  # fmt: skip
-    for uri in candidates:
-        found = await _group_named(ctx, conn, uri, author)
-        if found is not None:
-            group_account, group_remote, members_only = found
-            title = note.name or title_from_text(html_to_text(note.content))
-            public = visibility in ("public", "unlisted") and not members_only
-            return Placement(group_account, group_remote, title[:200], None, not public)
-    return None
-
-
-async def _group_named(
-    ctx: NodeContext, conn: Conn, uri: str, author: RemoteActor
-) -> tuple[int | None, int | None, bool] | None:
-    username = ctx.urls.username_of_actor(uri)
-    if username is not None:
-        group = await group_store.get_group_by_username(conn, username)
-        if group is None or not await thread_store.is_remote_member(
-            conn, group.account_id, author.id
-        ):
-            return None
-        return group.account_id, None, group.settings.members_only
-    actor = await actor_store.get_remote_actor_by_uri(conn, uri)
-    if actor is None or actor.actor_type != "Group":
+async def on_announced_create(ctx: NodeContext, received: Received) -> Write | None:
+    inner = await _member_activity(ctx, received)
+    if inner is None:
         return None
-    return None, actor.id, await actor_store.raw_flag(conn, actor.id, "membersOnly")
+    return await post_inbound.on_create(ctx, inner)
 
 
-def stored_visibility(visibility: str, placement: Placement | None) -> str:
-    if placement is not None and placement.members_only:
-        return GROUP_VISIBILITY
-    return "direct" if visibility == "limited" else visibility
+async def on_announced_update(ctx: NodeContext, received: Received) -> Write | None:
+    inner = await _member_activity(ctx, received)
+    if inner is None:
+        return None
+    return await post_inbound.on_update(ctx, inner)
 
 
-async def announce_received(ctx: NodeContext, post: Post | None, activity_id: str) -> None:
-    """Our group passes a member's activity on to every member's server, unchanged."""
-    if post is None or post.group_account is None:
-        return
-    async with ctx.db.transaction() as conn:
-        body = await inbox_store.raw_body(conn, activity_id)
-        if body is not None:
-            await group_federation.announce(ctx, conn, post.group_account, body, post)
+async def on_announced_delete(ctx: NodeContext, received: Received) -> Write | None:
+    inner = await _member_activity(ctx, received)
+    if inner is None:
+        return None
+    removal = await _moderator_removal(ctx, received.activity, inner.activity)
+    if removal is not None:
+        return removal
+    return await post_inbound.on_delete(ctx, inner)
 
 
-async def unwrap(ctx: NodeContext, announce: Activity) -> Activity | None:
-    """The member's activity inside a group's `Announce`, if we may believe it (module doc)."""
+async def _member_activity(ctx: NodeContext, received: Received) -> Received | None:
+    """The member's activity inside the group's Announce, if we may believe it (module doc);
+    None for one of our own people's activities passed back to us (applied here already)."""
+    announce = received.activity
     inner = announce.object
-    if not isinstance(inner, Activity) or inner.type not in ANNOUNCED_TYPES:
+    raw = received.raw.get("object")
+    if not isinstance(inner, Activity) or not isinstance(raw, dict):
+        raise Rejected("an Announce of an activity that is not embedded")
+    if ctx.urls.is_local(inner.actor):
         return None
     group = await directory.get_actor(ctx, announce.actor)
     if group.actor_type != "Group":
-        return None
+        raise Rejected("an Announce of an activity that is not a group's member activity")
+    if inner.type in ("Create", "Update") and not await _addressed_to(ctx, inner, group):
+        raise Rejected("an Announce of an activity that is not a group's member activity")
+    return received.inner(inner, raw)
+
+
+async def _addressed_to(ctx: NodeContext, inner: Activity, group: RemoteActor) -> bool:
     obj = inner.object
-    if inner.type in ("Create", "Update"):
-        if not isinstance(obj, Object) or host_of(obj.id) != host_of(inner.actor):
-            return None
-        if obj.attributed_to != inner.actor:
-            return None
-        named = group.uri in (*obj.audience, *obj.to, *obj.cc, *(m.href for m in obj.mentions))
-        if not named and not await _in_group_thread(ctx, obj, group):
-            log.info("group %s announced a post not addressed to it; dropped", group.uri)
-            return None
-    return inner
+    if not isinstance(obj, Object) or host_of(obj.id) != host_of(inner.actor):
+        return False
+    if obj.attributed_to != inner.actor:
+        return False
+    named = group.uri in (*obj.audience, *obj.to, *obj.cc, *(m.href for m in obj.mentions))
+    if named or await _in_group_thread(ctx, obj, group):
+        return True
+    log.info("group %s announced a post not addressed to it; dropped", group.uri)
+    return False
 
 
 async def _in_group_thread(ctx: NodeContext, obj: Object, group: RemoteActor) -> bool:
@@ -143,16 +92,22 @@ async def _in_group_thread(ctx: NodeContext, obj: Object, group: RemoteActor) ->
     return parent is not None and parent.group_remote == group.id
 
 
-async def moderator_delete(ctx: NodeContext, announce: Activity, inner: Activity) -> bool:
+async def _moderator_removal(ctx: NodeContext, announce: Activity, inner: Activity) -> Write | None:
     """A Delete announced by the post's group and sent from the group's own server: a
-    moderator's removal (FEP-1b12 lets the group's server act as admin). True when applied."""
-    target = inner.object_id or ""
+    moderator's removal (FEP-1b12 lets the group's server act as admin). None when it is not
+    one (the author's own Delete, checked by the posts context)."""
     if host_of(inner.actor) != host_of(announce.actor):
-        return False
-    async with ctx.db.transaction() as conn:
+        return None
+    async with ctx.db.connection() as conn:
         group = await actor_store.get_remote_actor_by_uri(conn, announce.actor)
-        post = await post_store.get_post_by_uri(conn, target)
-        if group is None or post is None or post.group_remote != group.id:
-            return False
-        await post_store.delete_post(conn, post.id, post.uri)
-    return True
+        post = await post_store.get_post_by_uri(conn, inner.object_id or "")
+    if group is None or post is None or post.group_remote != group.id:
+        return None
+    uri = post.uri
+
+    async def write(conn: Conn) -> None:
+        current = await post_store.get_post_by_uri(conn, uri)
+        if current is not None:
+            await post_store.delete_post(conn, current.id, uri)
+
+    return write

@@ -21,6 +21,7 @@ from federation.render_docs import ActivityDoc
 from federation.vocab import PUBLIC, host_of
 from node.domain.accounts import Account
 from node.services.kernel.context import NodeContext
+from node.services.kernel.received import Received, Rejected, Write
 from node.services.posts import placement as group_federation
 from node.storage.actors import remote_actors as actor_store
 from node.storage.groups import threads as thread_store
@@ -56,35 +57,52 @@ def _audience(visibility: str, group: str) -> tuple[tuple[str, ...], tuple[str, 
     return (group,), ()
 
 
-async def receive(ctx: NodeContext, group_uri: str, activity: Activity) -> str | None:
+async def on_announced_pin(ctx: NodeContext, received: Received) -> Write | None:
+    """A group elsewhere announces a moderator's `Add`/`Remove` of one of its threads."""
+    pin = received.activity.object
+    if not isinstance(pin, Activity):
+        raise Rejected("an Announce of a pin that is not embedded")
+    if ctx.urls.is_local(pin.actor):
+        return None  # one of our people's own pins, passed back by the group: applied here
+    return _pin(received.activity.actor, pin, refuse=True)
+
+
+async def on_add_or_remove(ctx: NodeContext, received: Received) -> Write:
+    """`Add`/`Remove` sent directly: a group elsewhere pinning or unpinning a thread. Other
+    collections (Mastodon's pinned posts, moderator lists) are dropped, as before."""
+    return _pin(received.activity.actor, received.activity, refuse=False)
+
+
+def _pin(group_uri: str, activity: Activity, *, refuse: bool) -> Write:
     """Apply an `Add`/`Remove` to the featured collection of `group_uri`, a group elsewhere
-    that sent or announced it. Returns why it was refused; None when applied, or when the
-    thread is not one we hold (nothing to pin)."""
+    that sent or announced it, when it names a thread of that group we hold. A refusal raises
+    Rejected when `refuse`, and is only logged otherwise."""
+
+    async def write(conn: Conn) -> None:
+        refused = await _apply_pin(conn, group_uri, activity)
+        if refused is not None and refuse:
+            raise Rejected(f"announced {activity.type}: {refused}")
+        if refused is not None:
+            log.info("%s %s dropped: %s", activity.type, activity.id, refused)
+
+    return write
+
+
+async def _apply_pin(conn: Conn, group_uri: str, activity: Activity) -> str | None:
     if activity.type not in ("Add", "Remove"):
         return f"{activity.type} is not a pin"
     if activity.actor != group_uri and host_of(activity.actor) != host_of(group_uri):
         return "not sent by the group or from its server"
-    async with ctx.db.transaction() as conn:
-        group = await actor_store.get_remote_actor_by_uri(conn, group_uri)
-        if group is None or group.actor_type != "Group":
-            return "not from a group"
-        featured = await actor_store.raw_link(conn, group.id, "featured")
-        if featured is None or activity.target != featured:
-            return "not the group's featured collection"
-        thread = await post_store.get_post_by_uri(conn, activity.object_id or "")
-        if thread is None:
-            return None
-        if thread.group_remote != group.id or thread.thread_id is not None:
-            return "not a thread of this group"
-        pinned = activity.type == "Add"
-        await thread_store.set_thread_flag(conn, thread.id, "thread_pinned", pinned)
+    group = await actor_store.get_remote_actor_by_uri(conn, group_uri)
+    if group is None or group.actor_type != "Group":
+        return "not from a group"
+    featured = await actor_store.raw_link(conn, group.id, "featured")
+    if featured is None or activity.target != featured:
+        return "not the group's featured collection"
+    thread = await post_store.get_post_by_uri(conn, activity.object_id or "")
+    if thread is None:
+        return None
+    if thread.group_remote != group.id or thread.thread_id is not None:
+        return "not a thread of this group"
+    await thread_store.set_thread_flag(conn, thread.id, "thread_pinned", activity.type == "Add")
     return None
-
-
-async def on_add_or_remove(ctx: NodeContext, activity: Activity) -> None:
-    """The inbox handler of `Add`/`Remove` sent directly: a group elsewhere pinning or
-    unpinning a thread. Other collections (Mastodon's pinned posts, moderator lists) are
-    dropped, as before."""
-    refused = await receive(ctx, activity.actor, activity)
-    if refused is not None:
-        log.info("%s %s dropped: %s", activity.type, activity.id, refused)

@@ -12,7 +12,7 @@ from federation.vocab import host_of
 from node.storage.pool import Conn
 from node.storage.queues import deliveries
 
-DELIVERY_CHANNEL = "delivery"
+DELIVERY_CHANNEL = deliveries.CHANNEL
 
 
 async def enqueue(
@@ -27,10 +27,6 @@ async def enqueue(
         conn, activity["id"], account_id, str(activity["type"]), activity
     )
     unique = list(dict.fromkeys(inboxes))
-    queued = await deliveries.insert_deliveries(
+    return await deliveries.insert_deliveries(
         conn, activity_id, [(inbox, host_of(inbox)) for inbox in unique]
     )
-    if queued:
-        # Delivered on commit: NOTIFY inside a transaction waits for it.
-        await conn.execute("SELECT pg_notify($1, '')", DELIVERY_CHANNEL)
-    return queued

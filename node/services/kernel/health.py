@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from node.storage.pool import Database, DatabaseUnavailable, PoolStats
+from node.storage.pool import Database, DatabaseUnavailable
+from node.storage.queues import states as queue_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,5 +22,12 @@ async def check_health(db: Database) -> Health:
     return Health(database_ok=True, database_detail="ok")
 
 
-def pool_stats(db: Database) -> PoolStats:
-    return db.stats()
+async def queue_states(db: Database) -> dict[tuple[str, str], int]:
+    """How many rows each queue holds in each state: {("inbox", "dropped"): 3, ...}; nothing
+    while the database is down (the other figures are still worth serving)."""
+    try:
+        await db.ping()
+    except DatabaseUnavailable:
+        return {}
+    async with db.connection() as conn:
+        return await queue_store.state_counts(conn)

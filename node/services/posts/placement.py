@@ -1,6 +1,11 @@
-"""A group here speaks for its members (FEP-1b12): it wraps each accepted activity, unchanged,
-in an `Announce` to its followers' servers, and, for public threads, also announces the post's
-id so Mastodon followers see it as a boost (interop brief §6.2).
+"""Where a post goes in a group (FEP-1b12), and how our groups speak for their members.
+
+- A post is placed in a group: a local person's by `implied_placement` (the thread it replies
+  in, or a group it mentions), a remote one by `place` (its parent's thread, or the group it is
+  addressed to, if the author is a member).
+- A group here speaks for its members: it wraps each accepted activity, unchanged, in an
+  `Announce` to its followers' servers (`announce`, `relay`), and, for public threads, also
+  announces the post's id so Mastodon followers see it as a boost (interop brief §6.2).
 """
 
 from __future__ import annotations
@@ -9,16 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from federation.parse_types import Object
 from federation.render import render_announce
 from federation.render_docs import ActivityDoc
-from federation.vocab import PUBLIC
+from federation.sanitize import html_to_text
+from federation.vocab import PUBLIC, is_public
 from node.domain.accounts import AccountId
 from node.domain.groups import title_from_text
+from node.domain.policies import GROUP_VISIBILITY
 from node.domain.urls import Urls
 from node.services.kernel import federate
 from node.services.kernel.context import NodeContext
 from node.storage.accounts import accounts as account_store
 from node.storage.actors import remote_actors as actor_store
+from node.storage.actors.remote_actors import RemoteActor
 from node.storage.groups import groups as group_store
 from node.storage.groups import threads as thread_store
 from node.storage.groups.threads import GroupKey
@@ -138,3 +147,73 @@ def _announce_audience(visibility: str, followers: str) -> tuple[tuple[str, ...]
     if visibility == "unlisted":
         return (followers,), (PUBLIC,)
     return (followers,), ()
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    group_account: int | None
+    group_remote: int | None
+    title: str | None
+    thread_id: int | None
+    members_only: bool
+
+
+async def place(
+    ctx: NodeContext, conn: Conn, note: Object, author: RemoteActor, visibility: str
+) -> Placement | None:
+    """The group an inbound post belongs to, if any: its parent's group for a reply, else the
+    group it is addressed to (`audience`, `to`, `cc`, or a mention, as Mastodon users post)."""
+    parent = await post_store.get_post_by_uri(conn, note.in_reply_to) if note.in_reply_to else None
+    if parent is not None:
+        root = await thread_store.thread_root(conn, parent.id)
+        if root is None:
+            return None
+        thread_id, group_account, group_remote = root
+        _pinned, locked = await thread_store.thread_flags(conn, thread_id)
+        if group_account is not None and (
+            locked or not await thread_store.is_remote_member(conn, group_account, author.id)
+        ):
+            return None  # not announced: a locked thread, or not a member
+        members_only = visibility not in ("public", "unlisted")
+        return Placement(group_account, group_remote, None, thread_id, members_only)
+    addressed = (*note.audience, *note.to, *note.cc, *(m.href for m in note.mentions))
+    # Skip what cannot be a group: the public collection and the author's followers.
+    candidates = [a for a in dict.fromkeys(addressed)
+                  if not is_public(a) and a != author.followers_uri]  # fmt: skip
+    for uri in candidates:
+        found = await _group_named(ctx, conn, uri, author)
+        if found is not None:
+            group_account, group_remote, members_only = found
+            title = note.name or title_from_text(html_to_text(note.content))
+            public = visibility in ("public", "unlisted") and not members_only
+            return Placement(group_account, group_remote, title[:200], None, not public)
+    return None
+
+
+async def _group_named(
+    ctx: NodeContext, conn: Conn, uri: str, author: RemoteActor
+) -> tuple[int | None, int | None, bool] | None:
+    username = ctx.urls.username_of_actor(uri)
+    if username is not None:
+        group = await group_store.get_group_by_username(conn, username)
+        if group is None or not await thread_store.is_remote_member(
+            conn, group.account_id, author.id
+        ):
+            return None
+        return group.account_id, None, group.settings.members_only
+    actor = await actor_store.get_remote_actor_by_uri(conn, uri)
+    if actor is None or actor.actor_type != "Group":
+        return None
+    return None, actor.id, await actor_store.raw_flag(conn, actor.id, "membersOnly")
+
+
+def stored_visibility(visibility: str, placement: Placement | None) -> str:
+    if placement is not None and placement.members_only:
+        return GROUP_VISIBILITY
+    return "direct" if visibility == "limited" else visibility
+
+
+async def relay(ctx: NodeContext, conn: Conn, post: Post | None, activity: dict[str, Any]) -> None:
+    """Our group passes a member's activity, exactly as it arrived, on to every member's server."""
+    if post is not None and post.group_account is not None:
+        await announce(ctx, conn, post.group_account, activity, post)

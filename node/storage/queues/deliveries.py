@@ -12,6 +12,8 @@ import orjson
 from node.storage.pool import Conn
 
 DeliveryState = Literal["pending", "delivered", "gone", "failed"]
+# The NOTIFY channel the delivery worker listens on (node.jobs.queues).
+CHANNEL = "delivery"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,8 @@ async def insert_activity(
 
 
 async def insert_deliveries(conn: Conn, activity_id: int, inboxes: list[tuple[str, str]]) -> int:
-    """(inbox, host) pairs; duplicates are dropped by the unique (activity, inbox) key."""
+    """(inbox, host) pairs; duplicates are dropped by the unique (activity, inbox) key. The
+    worker is woken when the caller's transaction commits (NOTIFY waits for it)."""
     if not inboxes:
         return 0
     result: str = await conn.execute(
@@ -45,7 +48,10 @@ async def insert_deliveries(conn: Conn, activity_id: int, inboxes: list[tuple[st
            ON CONFLICT (activity_id, inbox) DO NOTHING""",
         activity_id, [i for i, _ in inboxes], [h for _, h in inboxes],
     )  # fmt: skip
-    return int(result.split()[-1])
+    queued = int(result.split()[-1])
+    if queued:
+        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    return queued
 
 
 async def lock_due(conn: Conn, limit: int) -> list[DueDelivery]:

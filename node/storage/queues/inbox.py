@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -12,6 +12,11 @@ from node.storage.pool import Conn
 
 # A claimed row is invisible to other workers for this long; if its worker dies, it comes back.
 CLAIM_LEASE = timedelta(minutes=5)
+# The NOTIFY channel the inbox worker listens on (node.jobs.queues).
+CHANNEL = "inbox"
+
+
+FinalState = Literal["rejected", "dropped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +32,17 @@ class InboxItem:
 async def enqueue(
     conn: Conn, activity_id: str, activity_type: str, actor_uri: str, body: dict[str, Any]
 ) -> bool:
-    """Store an activity once: a redelivery with the same id is a no-op (returns False)."""
+    """Store an activity once: a redelivery with the same id is a no-op (returns False). The
+    worker is woken when the caller's transaction commits (NOTIFY waits for it)."""
     result: str = await conn.execute(
         """INSERT INTO inbox_activities (activity_id, activity_type, actor_uri, body)
            VALUES ($1, $2, $3, $4) ON CONFLICT (activity_id) DO NOTHING""",
         activity_id, activity_type, actor_uri, orjson.dumps(body).decode(),
     )  # fmt: skip
-    return result.endswith(" 1")
+    fresh = result.endswith(" 1")
+    if fresh:
+        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    return fresh
 
 
 async def claim_due(conn: Conn, limit: int) -> list[InboxItem]:
@@ -53,12 +62,32 @@ async def claim_due(conn: Conn, limit: int) -> list[InboxItem]:
     ]  # fmt: skip
 
 
+async def lock_pending(conn: Conn, item_id: int) -> bool:
+    """Lock the row for the caller's transaction if it is still to be applied. False when
+    another worker applied it meanwhile (its lease ran out while it was still working): the
+    lock waits for that worker's transaction, which marked it done."""
+    value = await conn.fetchval(
+        "SELECT 1 FROM inbox_activities WHERE id = $1 AND state = 'pending' FOR UPDATE", item_id
+    )
+    return value is not None
+
+
 async def mark_done(conn: Conn, item_id: int) -> None:
     await conn.execute(
         "UPDATE inbox_activities SET state = 'done', processed_at = now(), last_error = NULL "
         "WHERE id = $1",
         item_id,
     )
+
+
+async def mark_final(conn: Conn, item_id: int, state: FinalState, reason: str) -> None:
+    """Never applied, with the reason: `rejected` (invalid or not allowed) or `dropped` (a
+    kind of activity we do not act on)."""
+    await conn.execute(
+        """UPDATE inbox_activities SET state = $2, last_error = $3, processed_at = now()
+           WHERE id = $1""",
+        item_id, state, reason[:2000],
+    )  # fmt: skip
 
 
 async def mark_retry(conn: Conn, item_id: int, error: str, at: datetime | None) -> None:
@@ -70,21 +99,3 @@ async def mark_retry(conn: Conn, item_id: int, error: str, at: datetime | None) 
            WHERE id = $1""",
         item_id, error[:2000], at,
     )  # fmt: skip
-
-
-async def pending_count(conn: Conn) -> int:
-    value: int = await conn.fetchval(
-        "SELECT count(*) FROM inbox_activities WHERE state = 'pending'"
-    )
-    return value
-
-
-async def raw_body(conn: Conn, activity_id: str) -> dict[str, Any] | None:
-    """An activity exactly as it arrived (a group re-announces it unchanged, FEP-1b12)."""
-    value = await conn.fetchval(
-        "SELECT body FROM inbox_activities WHERE activity_id = $1", activity_id
-    )
-    if value is None:
-        return None
-    body: dict[str, Any] = orjson.loads(value)
-    return body
