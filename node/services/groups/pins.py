@@ -17,9 +17,9 @@ import logging
 
 from federation.parse_types import Activity
 from federation.render import render_add, render_remove
-from federation.render_docs import ActivityDoc
 from federation.vocab import PUBLIC, host_of
 from node.domain.accounts import Account
+from node.services.kernel import federate
 from node.services.kernel.context import NodeContext
 from node.services.kernel.received import Received, Rejected, Write
 from node.services.posts import placement as group_federation
@@ -37,14 +37,15 @@ async def send_pin(
     thread: Post, pinned: bool,
 ) -> None:  # fmt: skip
     """A moderator here pinned (or unpinned) a thread of our group: tell the members' servers."""
-    if thread.local_only:
-        return
     group = ctx.urls.actor(group_name)
     to, cc = _audience(thread.visibility, group)
-    meta = ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(moderator.username),
-                       to=to, cc=cc, audience=group)  # fmt: skip
     render = render_add if pinned else render_remove
-    activity = render(meta, thread.uri, ctx.urls.featured(group_name))
+    featured = ctx.urls.featured(group_name)
+    activity = federate.render_activity(
+        ctx, federate.Sender.of(ctx.urls, moderator),
+        lambda meta, uri: render(meta, uri, featured), thread.uri,
+        federate.Audience(to=to, cc=cc, group=group),
+    )  # fmt: skip
     await group_federation.announce(ctx, conn, group_account, activity, thread)
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from federation.render import render_delete
-from federation.render_docs import ActivityDoc
 from node.domain.accounts import Account
 from node.domain.errors import Forbidden, NotFound
 from node.domain.groups import may_post, validate_title
 from node.services.groups import groups
 from node.services.groups import pins as group_pins
 from node.services.groups.groups import GroupInfo
+from node.services.kernel import federate
 from node.services.kernel.context import NodeContext
 from node.services.posts import placement as group_federation
 from node.services.posts import posts, timelines
@@ -174,17 +174,14 @@ async def remove(ctx: NodeContext, moderator: Account, post_id: int) -> GroupInf
     announces a `Delete` by the moderator to every member's server (FEP-1b12)."""
     _view, _thread, group = await _thread_of(ctx, moderator, post_id)
     await groups.require_moderator(ctx, moderator, group)
-    me = ctx.urls.actor(moderator.username)
     async with ctx.db.transaction() as conn:
         post = await post_store.get_post(conn, post_id)
-        if post is None or post.group_account != group.account_id:
+        if post is None or group.account_id is None or post.group_account != group.account_id:
             raise NotFound("no such post in this group")
-        delete = render_delete(
-            ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(group.uri,), audience=group.uri),
-            tombstone_to_ap(post.uri),
-        )
-        if not post.local_only:
-            assert group.account_id is not None
-            await group_federation.announce(ctx, conn, group.account_id, delete, post)
+        delete = federate.render_activity(
+            ctx, federate.Sender.of(ctx.urls, moderator), render_delete,
+            tombstone_to_ap(post.uri), federate.Audience(to=(group.uri,), group=group.uri),
+        )  # fmt: skip
+        await group_federation.announce(ctx, conn, group.account_id, delete, post)
         await post_store.delete_post(conn, post.id, post.uri)
     return group

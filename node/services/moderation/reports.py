@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from federation.render import render_flag
-from federation.render_docs import ActivityDoc
 from node.domain.accounts import Account, Role
 from node.domain.errors import Forbidden, NotFound, ValidationFailed
 from node.services.kernel import federate
@@ -82,12 +81,12 @@ async def file_report(
 async def _forward(ctx: NodeContext, conn: Conn, report: Report, remote: RemoteActor) -> None:
     """Tell their server: a Flag of the actor and the posts, with the comment. No account:
     the instance actor signs it, and the reporter is not named."""
-    flag = render_flag(
-        ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.instance_actor, to=(remote.uri,)),
-        [remote.uri, *(p.uri for p in report.posts)], report.comment,
+    objects = [remote.uri, *(p.uri for p in report.posts)]
+    await federate.send(
+        ctx, conn, federate.Sender.instance(ctx.urls),
+        lambda meta, ids: render_flag(meta, ids, report.comment), objects,
+        federate.Audience.person(remote.uri),
     )  # fmt: skip
-    inbox = remote.shared_inbox or remote.inbox
-    await federate.enqueue(conn, flag, account_id=None, inboxes=[inbox])
 
 
 def _id(post: PostView) -> int:

@@ -21,34 +21,29 @@ MAX_MENTIONS = 20
 class Composed:
     rendered: Rendered
     mentions: list[StoredMention]
-    remote_inboxes: list[str]
 
 
 async def compose(ctx: NodeContext, text: str) -> Composed:
     targets: dict[str, MentionTarget] = {}
     stored: dict[str, StoredMention] = {}
-    inboxes: dict[str, str] = {}
     for mention in find_mentions(text)[:MAX_MENTIONS]:
         resolved = await _resolve(ctx, mention)
         if resolved is None:
             continue
-        target, record, inbox = resolved
+        target, record = resolved
         targets[mention.key] = target
         stored[target.href] = record
-        if inbox:
-            inboxes[target.href] = inbox
     rendered = render_markdown(text, targets, lambda tag: f"{ctx.urls.base}/tags/{tag}")
     used = {t.href for t in rendered.mentioned}
     return Composed(
         rendered=rendered,
         mentions=[m for uri, m in stored.items() if uri in used],
-        remote_inboxes=[inbox for uri, inbox in inboxes.items() if uri in used],
     )
 
 
 async def _resolve(
     ctx: NodeContext, mention: Mention
-) -> tuple[MentionTarget, StoredMention, str | None] | None:
+) -> tuple[MentionTarget, StoredMention] | None:
     if mention.host is None or mention.host.lower() == ctx.urls.host.lower():
         async with ctx.db.connection() as conn:
             account = await account_store.get_active_account_by_username(conn, mention.username)
@@ -57,11 +52,11 @@ async def _resolve(
         uri = ctx.urls.actor(account.username)
         acct = f"{account.username}@{ctx.urls.host}"
         target = MentionTarget(uri, account.username, acct)
-        return target, StoredMention(uri, acct, account.id), None
+        return target, StoredMention(uri, acct, account.id)
     try:
         actor = await directory.find_actor(ctx, f"@{mention.username}@{mention.host}")
     except DomainError as error:
         log.info("mention @%s@%s not resolved: %s", mention.username, mention.host, error)
         return None
     target = MentionTarget(actor.uri, actor.username, actor.handle)
-    return target, StoredMention(actor.uri, actor.handle, None), actor.delivery_inbox
+    return target, StoredMention(actor.uri, actor.handle, None)

@@ -16,7 +16,6 @@ from typing import Any
 
 from federation.parse_types import Object
 from federation.render import render_announce
-from federation.render_docs import ActivityDoc
 from federation.sanitize import html_to_text
 from federation.vocab import PUBLIC, is_public
 from node.domain.accounts import AccountId
@@ -25,6 +24,7 @@ from node.domain.policies import GROUP_VISIBILITY
 from node.domain.urls import Urls
 from node.services.kernel import federate
 from node.services.kernel.context import NodeContext
+from node.services.kernel.federate import Audience, Sender
 from node.storage.accounts import accounts as account_store
 from node.storage.actors import remote_actors as actor_store
 from node.storage.actors.remote_actors import RemoteActor
@@ -35,7 +35,6 @@ from node.storage.pool import Conn
 from node.storage.posts import posts as post_store
 from node.storage.posts.extras import StoredMention
 from node.storage.posts.posts import Post
-from node.storage.social import follows as follow_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,29 +113,24 @@ async def group_uri(conn: Conn, urls: Urls, post: Post) -> str | None:
 
 async def announce(
     ctx: NodeContext, conn: Conn, group_account: int, activity: dict[str, Any], post: Post
-) -> int:
-    """Queue the group's `Announce` of a member's activity to every member's server; returns
-    how many deliveries were queued."""
-    urls = ctx.urls
+) -> None:
+    """Queue the group's `Announce` of a member's activity to every member's server (nothing
+    for a post that stays on this node)."""
     group = await account_store.get_account(conn, AccountId(group_account))
     if group is None:
-        return 0
-    me = urls.actor(group.username)
-    followers = urls.followers(group.username)
-    inboxes = await follow_store.follower_inboxes(conn, group_account)
+        return
+    sender = Sender.of(ctx.urls, group)
+    followers = ctx.urls.followers(group.username)
     inner = {key: value for key, value in activity.items() if key != "@context"}
     to, cc = _announce_audience(post.visibility, followers)
-    meta = ActivityDoc(id=urls.new_activity(), actor=me, to=to, cc=cc, audience=me)
-    queued = await federate.enqueue(
-        conn, render_announce(meta, inner), account_id=group_account, inboxes=inboxes
-    )
+    audience = Audience(to=to, cc=cc, followers=True, group=sender.uri)
+    await federate.send(ctx, conn, sender, render_announce, inner, audience,
+                        local_only=post.local_only)  # fmt: skip
     if post.visibility == "public" and inner.get("type") == "Create" and post.thread_id is None:
         # Mastodon ignores Announce{Create}; a boost of the post's id is what it shows.
-        boost = ActivityDoc(id=urls.new_activity(), actor=me, to=(PUBLIC,), cc=(followers,))
-        await federate.enqueue(
-            conn, render_announce(boost, post.uri), account_id=group_account, inboxes=inboxes
-        )
-    return queued
+        boost = Audience(to=(PUBLIC,), cc=(followers,), followers=True)
+        await federate.send(ctx, conn, sender, render_announce, post.uri, boost,
+                            local_only=post.local_only)  # fmt: skip
 
 
 def _announce_audience(visibility: str, followers: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

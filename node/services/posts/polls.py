@@ -6,20 +6,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from federation.render import render_create, render_update
-from federation.render_docs import ActivityDoc
 from node.domain.accounts import Account, AccountId
 from node.domain.errors import NotFound, ValidationFailed
-from node.domain.policies import may_see
 from node.services.kernel import federate
 from node.services.kernel.context import NodeContext
 from node.services.posts.as2 import load_extras, post_to_ap
+from node.services.posts.audience import audience_of
+from node.services.posts.visible import visible_post
 from node.storage.accounts import accounts as account_store
 from node.storage.pool import Conn
 from node.storage.posts import polls as store
 from node.storage.posts import posts as post_store
-from node.storage.posts import visibility_facts
 from node.storage.posts.polls import Poll
-from node.storage.social import follows as follow_store
 from node.storage.social import notifications
 
 MIN_DURATION = timedelta(minutes=5)
@@ -50,13 +48,9 @@ async def attach(conn: Conn, post_id: int, draft: PollDraft) -> None:
 
 async def vote(ctx: NodeContext, account: Account, post_id: int, choices: list[int]) -> Poll:
     async with ctx.db.transaction() as conn:
-        post = await post_store.get_post(conn, post_id)
-        poll = (await store.polls_for(conn, [post_id])).get(post_id) if post else None
-        if post is None or poll is None:
-            raise NotFound("no such poll")
-        viewer = await visibility_facts.viewer_facts(conn, post, account_id=account.id)
-        facts = visibility_facts.post_facts(post)
-        if not may_see(facts, viewer):
+        post = await visible_post(conn, account, post_id, what="poll")
+        poll = (await store.polls_for(conn, [post_id])).get(post_id)
+        if poll is None:
             raise NotFound("no such poll")
         _check_choices(poll, choices)
         if await store.has_voted(conn, post_id, account.id, None):
@@ -65,21 +59,19 @@ async def vote(ctx: NodeContext, account: Account, post_id: int, choices: list[i
         if post.author_account is not None:
             return await store.recount(conn, post_id)
         # A remote poll: one Create(Note{name, inReplyTo}) per choice to its author (docs "Polls").
-        author_inbox = await follow_store.remote_author_inbox(conn, post_id)
         author_uri = await account_store.remote_uri(conn, post.author_remote or 0)
-        me = ctx.urls.actor(account.username)
+        me = federate.Sender.of(ctx.urls, account)
         for choice in choices:
             note = {
                 "id": ctx.urls.new_activity(),
                 "type": "Note",
-                "attributedTo": me,
+                "attributedTo": me.uri,
                 "name": poll.options[choice],
                 "inReplyTo": post.uri,
                 "to": [author_uri],
             }
-            meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(author_uri,))
-            await federate.enqueue(conn, render_create(meta, note), account_id=account.id,
-                                   inboxes=[author_inbox] if author_inbox else [])  # fmt: skip
+            await federate.send(ctx, conn, me, render_create, note,
+                                federate.Audience.person(author_uri))  # fmt: skip
         counts = [c + (1 if i in choices else 0) for i, c in enumerate(poll.counts)]
         await store.insert_poll(conn, post_id, poll.options, poll.multiple, poll.ends_at,
                                 counts, poll.voters_count + 1, poll.closed_at)  # fmt: skip
@@ -121,13 +113,13 @@ async def close_due(ctx: NodeContext) -> int:
             for voter in {post.author_account, *await store.voter_accounts(conn, post_id)}:
                 await notifications.notify(conn, voter, "poll", post_id=post_id)
             author = await account_store.get_account(conn, AccountId(post.author_account))
-            if author is None or post.local_only:
+            if author is None:
                 continue
             extras = await load_extras(conn, post, ctx.urls)
-            meta = ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(author.username))
-            update = render_update(meta, post_to_ap(ctx.urls, author.username, post, extras))
-            inboxes = await follow_store.follower_inboxes(conn, author.id)
-            await federate.enqueue(conn, update, account_id=author.id, inboxes=inboxes)
+            question = post_to_ap(ctx.urls, author.username, post, extras)
+            audience = await audience_of(ctx, conn, author, post, extras)
+            await federate.send(ctx, conn, federate.Sender.of(ctx.urls, author), render_update,
+                                question, audience, local_only=post.local_only)  # fmt: skip
     return len(closed)
 
 

@@ -8,33 +8,31 @@ from datetime import UTC, datetime
 from typing import Any
 
 from federation.render import render_create, render_delete, render_update
-from federation.render_docs import ActivityDoc
 from node.domain.accounts import Account
 from node.domain.errors import NotFound, ValidationFailed
 from node.domain.policies import GROUP_VISIBILITY, VISIBILITIES
 from node.domain.text import MAX_TEXT
 from node.services.kernel import federate
 from node.services.kernel.context import NodeContext
+from node.services.kernel.federate import Render
 from node.services.posts import placement as group_federation
 from node.services.posts.as2 import (
     PostExtras,
     load_extras,
-    post_audience,
     post_to_ap,
     tombstone_to_ap,
 )
+from node.services.posts.audience import audience_of
 from node.services.posts.compose import Composed, compose
 from node.services.posts.media import attach_to_post
 from node.services.posts.placement import GroupPlacement
 from node.services.posts.polls import PollDraft
 from node.services.posts.polls import attach as attach_poll
-from node.storage.actors import remote_actors as actor_store
 from node.storage.pool import Conn
 from node.storage.posts import extras as extras_store
 from node.storage.posts import posts as store
 from node.storage.posts.extras import StoredMention
 from node.storage.posts.posts import Post, PostFields
-from node.storage.social import follows as follow_store
 from node.storage.social import notifications
 
 MAX_SUMMARY = 500
@@ -191,45 +189,14 @@ async def _own_post(conn: Conn, account: Account, post_id: int) -> Post:
 
 async def _send(
     ctx: NodeContext, conn: Conn, account: Account, post: Post, extras: PostExtras,
-    render: Any, obj: Any,
+    render: Render[Any], obj: Any,
 ) -> None:  # fmt: skip
-    if post.local_only:
-        return  # never federated (DESIGN.md §5)
-    to, cc = post_audience(ctx.urls, account.username, post, extras)
-    meta = ActivityDoc(id=ctx.urls.new_activity(), actor=ctx.urls.actor(account.username),
-                       to=to, cc=cc, audience=extras.group_uri)  # fmt: skip
-    if post.group_account is not None:
-        # Our own group: it announces the activity to its members (FEP-1b12). People
-        # elsewhere who are mentioned in a public post get it too, as from any post.
-        activity = render(meta, obj)
+    audience = await audience_of(ctx, conn, account, post, extras)
+    activity = await federate.send(ctx, conn, federate.Sender.of(ctx.urls, account), render, obj,
+                                   audience, local_only=post.local_only)  # fmt: skip
+    if activity is not None and post.group_account is not None:
+        # Our own group: it announces the activity to its members (FEP-1b12).
         await group_federation.announce(ctx, conn, post.group_account, activity, post)
-        if post.visibility in ("public", "unlisted"):
-            mentioned = [m.actor_uri for m in extras.mentions
-                         if m.account_id is None and m.actor_uri != extras.group_uri]  # fmt: skip
-            inboxes = await actor_store.delivery_inboxes_of(conn, mentioned)
-            if inboxes:
-                await federate.enqueue(conn, activity, account_id=account.id, inboxes=inboxes)
-        return
-    inboxes = await recipients(conn, account, post, extras)
-    await federate.enqueue(conn, render(meta, obj), account_id=account.id, inboxes=inboxes)
-
-
-async def recipients(conn: Conn, account: Account, post: Post, extras: PostExtras) -> list[str]:
-    """Followers' servers (unless direct), mentioned remote actors, and for public replies the
-    parent's author, so the thread holds together on their server."""
-    inboxes = []
-    if post.group_remote is not None:
-        # A group elsewhere: to its inbox; it announces the post to the members.
-        inboxes += await actor_store.delivery_inboxes_of(conn, [extras.group_uri or ""])
-    elif post.visibility != "direct":
-        inboxes += await follow_store.follower_inboxes(conn, account.id)
-    remote_mentions = [m.actor_uri for m in extras.mentions if m.account_id is None]
-    inboxes += await actor_store.delivery_inboxes_of(conn, remote_mentions)
-    if post.in_reply_to_id is not None and post.visibility in ("public", "unlisted"):
-        parent_inbox = await follow_store.remote_author_inbox(conn, post.in_reply_to_id)
-        if parent_inbox:
-            inboxes.append(parent_inbox)
-    return list(dict.fromkeys(inboxes))
 
 
 async def own_post_source(ctx: NodeContext, account: Account, post_id: int) -> tuple[Post, str]:

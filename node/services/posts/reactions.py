@@ -9,30 +9,17 @@ from federation.render import (
     render_remove,
     render_undo,
 )
-from federation.render_docs import ActivityDoc, ActivityRef
+from federation.render_docs import ActivityRef
 from federation.vocab import PUBLIC
 from node.domain.accounts import Account
 from node.domain.errors import NotFound
-from node.domain.policies import may_see
 from node.services.kernel import federate
 from node.services.kernel.context import NodeContext
-from node.storage.pool import Conn
+from node.services.posts.visible import visible_post
 from node.storage.posts import extras as extras_store
 from node.storage.posts import posts as store
-from node.storage.posts import visibility_facts
-from node.storage.posts.posts import Post
 from node.storage.social import follows as follow_store
 from node.storage.social import notifications
-
-
-async def _visible_post(conn: Conn, account: Account, post_id: int) -> Post:
-    post = await store.get_post(conn, post_id)
-    if post is None:
-        raise NotFound("no such post")
-    viewer = await visibility_facts.viewer_facts(conn, post, account_id=account.id)
-    if not may_see(visibility_facts.post_facts(post), viewer):
-        raise NotFound("no such post")
-    return post
 
 
 async def like(ctx: NodeContext, account: Account, post_id: int) -> None:
@@ -44,10 +31,10 @@ async def boost(ctx: NodeContext, account: Account, post_id: int) -> None:
 
 
 async def _react(ctx: NodeContext, account: Account, post_id: int, table: str) -> None:
-    me = ctx.urls.actor(account.username)
+    me = federate.Sender.of(ctx.urls, account)
     activity_id = ctx.urls.new_activity()
     async with ctx.db.transaction() as conn:
-        post = await _visible_post(conn, account, post_id)
+        post = await visible_post(conn, account, post_id)
         if table == "boosts" and post.visibility not in {"public", "unlisted"}:
             raise NotFound("only public and unlisted posts can be boosted")
         if not await store.add_reaction(conn, table, post.id, activity_id, account_id=account.id):
@@ -56,20 +43,17 @@ async def _react(ctx: NodeContext, account: Account, post_id: int, table: str) -
             kind = "like" if table == "likes" else "boost"
             await notifications.notify(conn, post.author_account, kind,
                                        from_account=account.id, post_id=post.id)  # fmt: skip
-        if post.local_only:
+        author = await follow_store.remote_author_uri(conn, post.id)
+        authors = (author,) if author else ()
+        if table == "likes":  # to the author alone, addressed to nobody (as Mastodon's)
+            await federate.send(ctx, conn, me, render_like, post.uri,
+                                federate.Audience(actors=authors), activity_id=activity_id,
+                                local_only=post.local_only)  # fmt: skip
             return
-        inboxes = []
-        author_inbox = await follow_store.remote_author_inbox(conn, post.id)
-        if author_inbox:
-            inboxes.append(author_inbox)
-        if table == "likes":
-            activity = render_like(ActivityDoc(id=activity_id, actor=me), post.uri)
-        else:
-            inboxes += await follow_store.follower_inboxes(conn, account.id)
-            meta = ActivityDoc(id=activity_id, actor=me, to=(PUBLIC,),
-                               cc=(ctx.urls.followers(account.username),))  # fmt: skip
-            activity = render_announce(meta, post.uri)
-        await federate.enqueue(conn, activity, account_id=account.id, inboxes=inboxes)
+        audience = federate.Audience(to=(PUBLIC,), cc=(ctx.urls.followers(account.username),),
+                                     followers=True, actors=authors)  # fmt: skip
+        await federate.send(ctx, conn, me, render_announce, post.uri, audience,
+                            activity_id=activity_id, local_only=post.local_only)  # fmt: skip
 
 
 async def unlike(ctx: NodeContext, account: Account, post_id: int) -> None:
@@ -81,26 +65,22 @@ async def unboost(ctx: NodeContext, account: Account, post_id: int) -> None:
 
 
 async def _unreact(ctx: NodeContext, account: Account, post_id: int, table: str, kind: str) -> None:
-    me = ctx.urls.actor(account.username)
+    me = federate.Sender.of(ctx.urls, account)
     async with ctx.db.transaction() as conn:
-        post = await _visible_post(conn, account, post_id)
+        post = await visible_post(conn, account, post_id)
         activity_uri = await store.remove_own_reaction(conn, table, post.id, account.id)
-        if activity_uri is None or post.local_only:
+        if activity_uri is None:
             return
-        inboxes = []
-        author_inbox = await follow_store.remote_author_inbox(conn, post.id)
-        if author_inbox:
-            inboxes.append(author_inbox)
-        if table == "boosts":
-            inboxes += await follow_store.follower_inboxes(conn, account.id)
-        undo = render_undo(ActivityDoc(id=ctx.urls.new_activity(), actor=me),
-                           ActivityRef(activity_uri, kind, me, post.uri))  # fmt: skip
-        await federate.enqueue(conn, undo, account_id=account.id, inboxes=inboxes)
+        author = await follow_store.remote_author_uri(conn, post.id)
+        audience = federate.Audience(actors=(author,) if author else (),
+                                     followers=table == "boosts")  # fmt: skip
+        await federate.send(ctx, conn, me, render_undo, ActivityRef(activity_uri, kind, me.uri,
+                            post.uri), audience, local_only=post.local_only)  # fmt: skip
 
 
 async def set_bookmark(ctx: NodeContext, account: Account, post_id: int, on: bool) -> None:
     async with ctx.db.transaction() as conn:
-        post = await _visible_post(conn, account, post_id)
+        post = await visible_post(conn, account, post_id)
         await extras_store.set_flag(conn, "bookmarks", account.id, post.id, on)
 
 
@@ -113,13 +93,11 @@ async def set_pin(ctx: NodeContext, account: Account, post_id: int, on: bool) ->
         if on and post.visibility not in {"public", "unlisted"}:
             raise NotFound("only public and unlisted posts can be pinned")
         await extras_store.set_flag(conn, "pins", account.id, post.id, on)
-        if post.local_only:
-            return
         # Mastodon announces pins as Add/Remove to the featured collection (interop §5.1).
-        me = ctx.urls.actor(account.username)
-        meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(PUBLIC,),
-                           cc=(ctx.urls.followers(account.username),))  # fmt: skip
         render = render_add if on else render_remove
-        activity = render(meta, post.uri, ctx.urls.featured(account.username))
-        inboxes = await follow_store.follower_inboxes(conn, account.id)
-        await federate.enqueue(conn, activity, account_id=account.id, inboxes=inboxes)
+        featured = ctx.urls.featured(account.username)
+        audience = federate.Audience(to=(PUBLIC,), cc=(ctx.urls.followers(account.username),),
+                                     followers=True)  # fmt: skip
+        await federate.send(ctx, conn, federate.Sender.of(ctx.urls, account),
+                            lambda meta, uri: render(meta, uri, featured), post.uri, audience,
+                            local_only=post.local_only)  # fmt: skip

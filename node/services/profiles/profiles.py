@@ -16,7 +16,6 @@ import secrets
 from dataclasses import dataclass
 
 from federation.render import render_update
-from federation.render_docs import ActivityDoc
 from federation.vocab import PUBLIC
 from node.domain.accounts import Account
 from node.domain.errors import ConfigurationMissing, NotFound, ValidationFailed
@@ -180,13 +179,11 @@ async def send_actor_update(ctx: NodeContext, conn: Conn, account: Account) -> N
     public whatever the account's posts are.
     """
     profile = await _profile(conn, account)
-    me = ctx.urls.actor(account.username)
-    meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(PUBLIC,))
     members_only = await group_store.is_members_only(conn, account.id)
     actor = account_to_ap(ctx.urls, account, profile, members_only=members_only)
-    activity = render_update(meta, actor)
-    inboxes = await follow_store.follower_inboxes(conn, account.id)
-    await federate.enqueue(conn, activity, account_id=account.id, inboxes=inboxes)
+    audience = federate.Audience(to=(PUBLIC,), followers=True)
+    await federate.send(ctx, conn, federate.Sender.of(ctx.urls, account), render_update, actor,
+                        audience)  # fmt: skip
 
 
 async def _profile(conn: Conn, account: Account) -> Profile:

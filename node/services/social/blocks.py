@@ -10,7 +10,7 @@ same), and the Block itself, so that Mastodon hides them from each other there t
 from __future__ import annotations
 
 from federation.render import render_block, render_reject, render_undo
-from federation.render_docs import ActivityDoc, ActivityRef
+from federation.render_docs import ActivityRef
 from node.domain.accounts import Account
 from node.domain.errors import ValidationFailed
 from node.services.kernel import federate
@@ -42,34 +42,33 @@ async def block(
     if remote is None:
         raise ValueError("block whom? pass local or remote")
     block_id = ctx.urls.new_activity()
-    me = ctx.urls.actor(account.username)
+    me = federate.Sender.of(ctx.urls, account)
     async with ctx.db.transaction() as conn:
         added = await store.insert_block(
             conn, account.id, blocked_remote=remote.id, activity_uri=block_id
         )
         await _end_remote_follows(ctx, conn, account, remote)
         if added:
-            meta = ActivityDoc(id=block_id, actor=me, to=(remote.uri,))
-            activity = render_block(meta, remote.uri)
-            await federate.enqueue(conn, activity, account_id=account.id, inboxes=[remote.inbox])
+            to_them = federate.Audience.person(remote.uri)
+            await federate.send(ctx, conn, me, render_block, remote.uri, to_them,
+                                activity_id=block_id)  # fmt: skip
 
 
 async def _end_remote_follows(
     ctx: NodeContext, conn: Conn, account: Account, remote: RemoteActor
 ) -> None:
-    me = ctx.urls.actor(account.username)
-    meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(remote.uri,))
+    me = federate.Sender.of(ctx.urls, account)
+    to_them = federate.Audience.person(remote.uri)
     mine = await follow_store.get_local_to_remote(conn, account.id, remote.id)
     if mine is not None:
         await follow_store.delete_follow(conn, mine.id)
-        undo = render_undo(meta, ActivityRef(mine.activity_uri, "Follow", me, remote.uri))
-        await federate.enqueue(conn, undo, account_id=account.id, inboxes=[remote.inbox])
-        meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(remote.uri,))
+        ref = ActivityRef(mine.activity_uri, "Follow", me.uri, remote.uri)
+        await federate.send(ctx, conn, me, render_undo, ref, to_them)
     theirs = await follow_store.get_remote_to_local(conn, remote.id, account.id)
     if theirs is not None:
         await follow_store.delete_follow(conn, theirs.id)
-        reject = render_reject(meta, ActivityRef(theirs.activity_uri, "Follow", remote.uri, me))
-        await federate.enqueue(conn, reject, account_id=account.id, inboxes=[remote.inbox])
+        ref = ActivityRef(theirs.activity_uri, "Follow", remote.uri, me.uri)
+        await federate.send(ctx, conn, me, render_reject, ref, to_them)
 
 
 async def unblock(
@@ -86,12 +85,9 @@ async def unblock(
         removed = await store.delete_block(conn, account.id, blocked_remote=remote.id)
         if removed is None or removed.activity_uri is None:
             return
-        me = ctx.urls.actor(account.username)
-        undo = render_undo(
-            ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(remote.uri,)),
-            ActivityRef(removed.activity_uri, "Block", me, remote.uri),
-        )
-        await federate.enqueue(conn, undo, account_id=account.id, inboxes=[remote.inbox])
+        me = federate.Sender.of(ctx.urls, account)
+        ref = ActivityRef(removed.activity_uri, "Block", me.uri, remote.uri)
+        await federate.send(ctx, conn, me, render_undo, ref, federate.Audience.person(remote.uri))
 
 
 async def list_blocks(ctx: NodeContext, account: Account, max_id: int | None = None) -> list[Block]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from federation.render import render_accept, render_reject
-from federation.render_docs import ActivityDoc, ActivityRef
+from federation.render_docs import ActivityRef
 from node.domain.accounts import Account
 from node.domain.errors import NotFound
 from node.services.kernel import federate
@@ -42,19 +42,18 @@ async def reject(ctx: NodeContext, account: Account, follow_id: int) -> None:
 
 
 async def _answer(ctx: NodeContext, account: Account, follow_id: int, *, accept: bool) -> None:
-    me = ctx.urls.actor(account.username)
+    me = federate.Sender.of(ctx.urls, account)
     async with ctx.db.transaction() as conn:
         request = await store.get_pending_request(conn, follow_id, account.id)
         if request is None:
             raise NotFound("no such follow request")
-        follow, follower_uri, follower_inbox = request
+        follow, follower_uri = request
         if accept:
             await store.set_state(conn, follow.id, "accepted")
         else:
             await store.delete_follow(conn, follow.id)
         if follow.follower_account is not None:
             return  # a follower on this node: nothing to send
-        meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(follower_uri,))
-        ref = ActivityRef(follow.activity_uri, "Follow", follower_uri, me)
-        activity = render_accept(meta, ref) if accept else render_reject(meta, ref)
-        await federate.enqueue(conn, activity, account_id=account.id, inboxes=[follower_inbox])
+        ref = ActivityRef(follow.activity_uri, "Follow", follower_uri, me.uri)
+        render = render_accept if accept else render_reject
+        await federate.send(ctx, conn, me, render, ref, federate.Audience.person(follower_uri))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from federation.render import render_follow, render_undo
-from federation.render_docs import ActivityDoc, ActivityRef
+from federation.render_docs import ActivityRef
 from node.domain.accounts import Account
 from node.domain.errors import Forbidden, NotFound
 from node.domain.groups import JoinOutcome
@@ -28,7 +28,6 @@ async def follow(ctx: NodeContext, account: Account, target: str) -> Follow:
         return await _follow_local(ctx, account, local)
     remote = await directory.find_actor(ctx, target)
     activity_id = ctx.urls.new_activity()
-    me = ctx.urls.actor(account.username)
     async with ctx.db.transaction() as conn:
         if await block_store.either_blocks(conn, account.id, other_remote=remote.id):
             raise Forbidden("you block this person: unblock them first")
@@ -39,10 +38,9 @@ async def follow(ctx: NodeContext, account: Account, target: str) -> Follow:
             conn, activity_uri=activity_id, state="pending",
             follower_account=account.id, followee_remote=remote.id,
         )  # fmt: skip
-        activity = render_follow(
-            ActivityDoc(id=activity_id, actor=me, to=(remote.uri,)), remote.uri
-        )
-        await federate.enqueue(conn, activity, account_id=account.id, inboxes=[remote.inbox])
+        await federate.send(ctx, conn, federate.Sender.of(ctx.urls, account), render_follow,
+                            remote.uri, federate.Audience.person(remote.uri),
+                            activity_id=activity_id)  # fmt: skip
     return row
 
 
@@ -59,11 +57,9 @@ async def unfollow(ctx: NodeContext, account: Account, target: str) -> None:
         if existing is None:
             raise NotFound(f"you do not follow {target}")
         await store.delete_follow(conn, existing.id)
-        undo = render_undo(
-            ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(remote.uri,)),
-            ActivityRef(existing.activity_uri, "Follow", me, remote.uri),
-        )
-        await federate.enqueue(conn, undo, account_id=account.id, inboxes=[remote.inbox])
+        ref = ActivityRef(existing.activity_uri, "Follow", me, remote.uri)
+        await federate.send(ctx, conn, federate.Sender.of(ctx.urls, account), render_undo, ref,
+                            federate.Audience.person(remote.uri))  # fmt: skip
 
 
 async def _local_target(ctx: NodeContext, target: str) -> Account | None:

@@ -11,7 +11,7 @@ import logging
 
 from federation.parse_types import Activity
 from federation.render import render_accept, render_reject
-from federation.render_docs import ActivityDoc, ActivityRef
+from federation.render_docs import ActivityRef
 from node.services.actors import directory
 from node.services.kernel import federate
 from node.services.kernel.context import NodeContext
@@ -70,11 +70,10 @@ async def _answer(
     ctx: NodeContext, conn: Conn, follow: Activity, account_id: int, username: str,
     follower: RemoteActor, *, accept: bool,
 ) -> None:  # fmt: skip
-    me = ctx.urls.actor(username)
-    meta = ActivityDoc(id=ctx.urls.new_activity(), actor=me, to=(follower.uri,))
-    ref = ActivityRef(follow.id, "Follow", follower.uri, me)
-    answer = render_accept(meta, ref) if accept else render_reject(meta, ref)
-    await federate.enqueue(conn, answer, account_id=account_id, inboxes=[follower.inbox])
+    me = federate.Sender(ctx.urls.actor(username), account_id)
+    ref = ActivityRef(follow.id, "Follow", follower.uri, me.uri)
+    render = render_accept if accept else render_reject
+    await federate.send(ctx, conn, me, render, ref, federate.Audience.person(follower.uri))
 
 
 async def answered_follow(ctx: NodeContext, activity: Activity) -> tuple[Follow, RemoteActor]:

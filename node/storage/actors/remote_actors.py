@@ -40,10 +40,6 @@ class RemoteActor:
     def handle(self) -> str:
         return f"{self.username}@{self.host}"
 
-    @property
-    def delivery_inbox(self) -> str:
-        return self.shared_inbox or self.inbox
-
 
 @dataclass(frozen=True, slots=True)
 class RemoteActorFields:
@@ -125,14 +121,15 @@ async def delete_remote_actor(conn: Conn, uri: str) -> bool:
     return result != "DELETE 0"
 
 
-async def delivery_inboxes_of(conn: Conn, uris: list[str]) -> list[str]:
-    """(Shared) inboxes of the known remote actors among `uris`."""
+async def recipients(conn: Conn, uris: list[str]) -> list[tuple[str, str, str | None]]:
+    """(actor uri, inbox, shared inbox) of the known actors among `uris`, in their order."""
     rows = await conn.fetch(
-        "SELECT DISTINCT coalesce(shared_inbox, inbox) AS inbox FROM remote_actors "
-        "WHERE uri = ANY($1) ORDER BY 1",
+        """SELECT r.uri, r.inbox, r.shared_inbox
+           FROM unnest($1::text[]) WITH ORDINALITY AS u(uri, n)
+           JOIN remote_actors r ON r.uri = u.uri ORDER BY u.n""",
         uris,
     )
-    return [row["inbox"] for row in rows]
+    return [(row["uri"], row["inbox"], row["shared_inbox"]) for row in rows]
 
 
 async def raw_flag(conn: Conn, actor_id: int, name: str) -> bool:

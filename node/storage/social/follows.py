@@ -87,16 +87,16 @@ async def delete_follow(conn: Conn, follow_id: int) -> None:
     await conn.execute("DELETE FROM follows WHERE id = $1", follow_id)
 
 
-async def follower_inboxes(conn: Conn, account_id: int) -> list[str]:
-    """Distinct delivery inboxes (shared where known) of an account's accepted remote followers."""
+async def follower_recipients(conn: Conn, account_id: int) -> list[tuple[str, str, str | None]]:
+    """(actor uri, inbox, shared inbox) of an account's accepted followers elsewhere."""
     rows = await conn.fetch(
-        """SELECT DISTINCT coalesce(r.shared_inbox, r.inbox) AS inbox
+        """SELECT r.uri, r.inbox, r.shared_inbox
            FROM follows f JOIN remote_actors r ON r.id = f.follower_remote
            WHERE f.followee_account = $1 AND f.state = 'accepted'
-           ORDER BY 1""",
+           ORDER BY r.id""",
         account_id,
     )
-    return [row["inbox"] for row in rows]
+    return [(row["uri"], row["inbox"], row["shared_inbox"]) for row in rows]
 
 
 async def local_followers_of_remote(conn: Conn, remote_id: int) -> list[int]:
@@ -143,11 +143,11 @@ async def _list_side(
     return total, [row["uri"] or f"local:{row['username']}" for row in rows]
 
 
-async def remote_author_inbox(conn: Conn, post_id: int) -> str | None:
-    """The (shared) inbox of a remote post's author, to tell them of a like or boost."""
+async def remote_author_uri(conn: Conn, post_id: int) -> str | None:
+    """The actor id of a post's author elsewhere (None for a post written here)."""
     value: str | None = await conn.fetchval(
-        """SELECT coalesce(r.shared_inbox, r.inbox) FROM posts p
-           JOIN remote_actors r ON r.id = p.author_remote WHERE p.id = $1""",
+        """SELECT r.uri FROM posts p JOIN remote_actors r ON r.id = p.author_remote
+           WHERE p.id = $1""",
         post_id,
     )
     return value
@@ -171,13 +171,12 @@ async def pending_remote_followers(conn: Conn, account_id: int) -> list[tuple[in
 
 async def get_pending_request(
     conn: Conn, follow_id: int, account_id: int
-) -> tuple[Follow, str, str] | None:
-    """A pending follow of this account, with the follower's uri and delivery inbox (both ''
-    for a follower on this node, who needs no Accept over the network)."""
+) -> tuple[Follow, str] | None:
+    """A pending follow of this account, with the follower's actor id ('' for a follower on
+    this node, who needs no Accept over the network)."""
     row = await conn.fetchrow(
         f"""SELECT {", ".join("f." + c.strip() for c in _COLUMNS.split(","))},
-               coalesce(r.uri, '') AS follower_uri,
-               coalesce(r.shared_inbox, r.inbox, '') AS follower_inbox
+               coalesce(r.uri, '') AS follower_uri
            FROM follows f LEFT JOIN remote_actors r ON r.id = f.follower_remote
            WHERE f.id = $1 AND f.followee_account = $2 AND f.state = 'pending'
            FOR UPDATE OF f""",
@@ -186,8 +185,8 @@ async def get_pending_request(
     if row is None:
         return None
     values = dict(row)
-    uri, inbox = values.pop("follower_uri"), values.pop("follower_inbox")
-    return Follow(**values), uri, inbox
+    uri = values.pop("follower_uri")
+    return Follow(**values), uri
 
 
 async def delete_local_follow(conn: Conn, follower: int, followee: int) -> None:
