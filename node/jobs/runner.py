@@ -2,7 +2,9 @@
 
 Queues are tables (STYLE.md "Queues are rows"), so any number of worker processes can run. Each
 queue is a `Queue`: a name (also its NOTIFY channel) and a `run_once` that processes a batch and
-says how many rows it handled. Later issues register the inbox and delivery queues here.
+says how many rows it handled. A queue with `every` is a sweep: it runs when that long has
+passed since it last found nothing to do, and again at once while it keeps finding work.
+node.jobs.queues lists them all.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +25,7 @@ POLL_INTERVAL = 5.0
 class Queue:
     name: str
     run_once: Callable[[], Awaitable[int]]
+    every: float | None = None  # seconds between sweeps; None: whenever there is work
 
 
 class WorkerRunner:
@@ -29,6 +33,7 @@ class WorkerRunner:
         self.queues = list(queues)
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
+        self._next_sweep: dict[str, float] = {}  # monotonic time a sweep is next due
 
     def wake(self) -> None:
         """Called on NOTIFY: work arrived, stop sleeping."""
@@ -55,12 +60,17 @@ class WorkerRunner:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
 
     async def _run_queue(self, queue: Queue) -> int:
+        if queue.every is not None and time.monotonic() < self._next_sweep.get(queue.name, 0.0):
+            return 0
         # The job boundary: a failing batch is logged and retried on the next round; the rows
         # themselves record their errors (each queue's run_once does that).
         try:
-            return await queue.run_once()
+            handled = await queue.run_once()
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("queue %s failed a batch", queue.name)
-            return 0
+            handled = 0
+        if queue.every is not None and handled == 0:
+            self._next_sweep[queue.name] = time.monotonic() + queue.every
+        return handled

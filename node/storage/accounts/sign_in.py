@@ -48,3 +48,9 @@ async def oldest_failure_since(
         since,
     )
     return value
+
+
+async def prune_failures(conn: Conn, before: datetime) -> int:
+    """Failures too old to count against anyone (older than every throttling window)."""
+    result: str = await conn.execute("DELETE FROM sign_in_failures WHERE failed_at < $1", before)
+    return int(result.split()[-1])

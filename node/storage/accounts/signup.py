@@ -218,3 +218,17 @@ async def record_event(
         subject,
         now,
     )
+
+
+async def prune_rate_limit_events(conn: Conn, before: datetime) -> int:
+    result: str = await conn.execute("DELETE FROM rate_limit_events WHERE at < $1", before)
+    return int(result.split()[-1])
+
+
+async def prune_expired_tokens(conn: Conn, now: datetime) -> int:
+    """One-time links and authorization codes that can no longer be used."""
+    total = 0
+    for table in ("password_tokens", "email_verification_tokens", "oauth_codes"):
+        result: str = await conn.execute(f"DELETE FROM {table} WHERE expires_at <= $1", now)
+        total += int(result.split()[-1])
+    return total

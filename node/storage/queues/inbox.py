@@ -95,6 +95,7 @@ async def mark_retry(conn: Conn, item_id: int, error: str, at: datetime | None) 
     await conn.execute(
         """UPDATE inbox_activities SET last_error = $2,
                state = CASE WHEN $3::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
+               processed_at = CASE WHEN $3::timestamptz IS NULL THEN now() END,
                next_attempt_at = coalesce($3, next_attempt_at)
            WHERE id = $1""",
         item_id, error[:2000], at,
