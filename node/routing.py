@@ -1,10 +1,13 @@
-"""Route markers shared by the edges (so no edge imports another)."""
+"""What the edges share (so no edge imports another): route markers and per-session tokens."""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import aiohttp_session
 from aiohttp import web
 
 _CSRF_EXEMPT = "_commonroom_csrf_exempt"
@@ -20,3 +23,20 @@ def csrf_exempt(handler: F) -> F:
 
 def is_csrf_exempt(request: web.Request) -> bool:
     return bool(getattr(request.match_info.handler, _CSRF_EXEMPT, False))
+
+
+async def session_token(request: web.Request, key: str) -> str:
+    """A random token kept in the session under `key`, made on first use: the value a form
+    carries back (CSRF, the OAuth consent page) to prove it came from this session."""
+    session = await aiohttp_session.get_session(request)
+    token = session.get(key)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[key] = token
+    return token
+
+
+async def session_token_matches(request: web.Request, key: str, sent: str) -> bool:
+    session = await aiohttp_session.get_session(request)
+    expected = session.get(key)
+    return isinstance(expected, str) and hmac.compare_digest(expected, sent)

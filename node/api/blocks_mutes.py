@@ -3,8 +3,9 @@ with the Relationship, as Mastodon does; the rules live in services.blocks and s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -43,6 +44,21 @@ async def _accounts(
     return shown
 
 
+Row = TypeVar("Row", blocks.Block, mutes.Mute)
+
+
+async def _people_page(
+    request: web.Request, account: Account, fetch: Callable[[int | None], Awaitable[list[Row]]],
+    service_page: int, who: Callable[[Row], tuple[int | None, int | None]],
+) -> tuple[list[tuple[Row, JSON]], dict[str, str]]:  # fmt: skip
+    """One page of blocked or muted people, in the client API's paging, with Link headers."""
+    page = page_request(request, default=40, maximum=80)
+    found = await window(fetch, lambda row: row.id, page, service_page=service_page)
+    shown = await _accounts(Presenter(request.app[keys.NODE], account), [who(r) for r in found])
+    pairs = [(row, entity) for row, entity in zip(found, shown, strict=True) if entity]
+    return pairs, link_header(request, [row.id for row in found])
+
+
 @routes.get("/api/v1/blocks")
 async def list_blocks(request: web.Request) -> web.Response:
     account = auth.user(request, "read:blocks")
@@ -51,13 +67,9 @@ async def list_blocks(request: web.Request) -> web.Response:
     async def fetch(max_id: int | None) -> list[blocks.Block]:
         return await blocks.list_blocks(ctx, account, max_id)
 
-    page = page_request(request, default=40, maximum=80)
-    found = await window(fetch, lambda b: b.id, page, service_page=blocks.PAGE)
-    links = link_header(request, [b.id for b in found])
-    shown = await _accounts(
-        Presenter(ctx, account), [(b.blocked_account, b.blocked_remote) for b in found]
-    )
-    return responses.json([a for a in shown if a is not None], headers=links)
+    found, links = await _people_page(request, account, fetch, blocks.PAGE,
+                                      lambda b: (b.blocked_account, b.blocked_remote))  # fmt: skip
+    return responses.json([entity for _, entity in found], headers=links)
 
 
 @routes.post("/api/v1/accounts/{id}/block")
@@ -86,17 +98,12 @@ async def list_mutes(request: web.Request) -> web.Response:
     async def fetch(max_id: int | None) -> list[mutes.Mute]:
         return await mutes.list_mutes(ctx, account, max_id)
 
-    page = page_request(request, default=40, maximum=80)
-    found = await window(fetch, lambda m: m.id, page, service_page=mutes.PAGE)
-    links = link_header(request, [m.id for m in found])
-    shown = await _accounts(
-        Presenter(ctx, account), [(m.muted_account, m.muted_remote) for m in found]
-    )
+    found, links = await _people_page(request, account, fetch, mutes.PAGE,
+                                      lambda m: (m.muted_account, m.muted_remote))  # fmt: skip
     return responses.json(
-        [entity | {"mute_expires_at": responses.timestamp(m.expires_at)}
-         for m, entity in zip(found, shown, strict=True) if entity is not None],
+        [entity | {"mute_expires_at": responses.timestamp(m.expires_at)} for m, entity in found],
         headers=links,
-    )  # fmt: skip
+    )
 
 
 @routes.post("/api/v1/accounts/{id}/mute")

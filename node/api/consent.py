@@ -7,19 +7,16 @@ does not import the web edge's). The code goes back to the app's redirect URI, o
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
-import aiohttp_session
 from aiohttp import web
 
 from node import keys
 from node.domain.accounts import Account
 from node.domain.oauth import OOB, OAuthError
-from node.routing import csrf_exempt
+from node.routing import csrf_exempt, session_token, session_token_matches
 from node.services.accounts import oauth
 from node.services.accounts.oauth import AuthorizationRequest
 
@@ -52,7 +49,7 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
     asked = await _checked(request, request.query)
     context = {"asked": asked, "account": account, "fields": _hidden_fields(asked),
                "scopes": _describe(asked.scopes), "field": FIELD,
-               "token": await _consent_token(request)}  # fmt: skip
+               "token": await session_token(request, _SESSION_KEY)}  # fmt: skip
     return _page(request, "oauth_authorize.html", context)
 
 
@@ -62,7 +59,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     account = _signed_in(request)
     form = await request.post()
     sent = form.get(FIELD)
-    if not isinstance(sent, str) or not await _token_matches(request, sent):
+    if not isinstance(sent, str) or not await session_token_matches(request, _SESSION_KEY, sent):
         raise web.HTTPForbidden(text="This form has expired. Go back, reload the page and retry.")
     asked = await _checked(request, form)
     if form.get("decision") != "approve":
@@ -137,21 +134,6 @@ def _redirect(location: str) -> web.Response:
 def _with_query(uri: str, **params: str | None) -> str:
     query = urlencode({k: v for k, v in params.items() if v})
     return f"{uri}{'&' if '?' in uri else '?'}{query}"
-
-
-async def _consent_token(request: web.Request) -> str:
-    session = await aiohttp_session.get_session(request)
-    token = session.get(_SESSION_KEY)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session[_SESSION_KEY] = token
-    return token
-
-
-async def _token_matches(request: web.Request, sent: str) -> bool:
-    session = await aiohttp_session.get_session(request)
-    expected = session.get(_SESSION_KEY)
-    return isinstance(expected, str) and hmac.compare_digest(expected, sent)
 
 
 def _page(request: web.Request, template: str, context: dict[str, object]) -> web.Response:

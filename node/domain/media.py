@@ -76,10 +76,6 @@ class Media:
     size: int | None
     created_at: datetime
 
-    @property
-    def is_remote(self) -> bool:
-        return self.remote_url is not None
-
 
 def sniff_image_type(data: bytes) -> ImageType | None:
     """The format the bytes themselves declare (their magic numbers), or None."""

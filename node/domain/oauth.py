@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -244,17 +243,6 @@ def verifier_matches(challenge: str | None, verifier: str | None) -> bool:
 
 
 # -- Secrets --------------------------------------------------------------------------------
-
-
-def new_secret() -> str:
-    """256 random bits, URL-safe: client ids and secrets, codes and tokens."""
-    return secrets.token_urlsafe(32)
-
-
-def secret_hash(secret: str) -> bytes:
-    """What is stored for a secret. Unsalted SHA-256 is right for 256-bit random values: there
-    is nothing to guess, and a lookup by hash stays one indexed query."""
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
 
 
 def clean_app_name(name: str | None) -> str:

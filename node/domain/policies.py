@@ -73,7 +73,3 @@ def is_listed(post: PostFacts) -> bool:
 
 
 GROUP_VISIBILITY = "group"
-
-
-def may_federate(post: PostFacts) -> bool:
-    return not post.local_only

@@ -61,14 +61,6 @@ def find_mentions(text: str) -> list[Mention]:
     return list(found.values())
 
 
-def find_hashtags(text: str) -> list[str]:
-    tags: dict[str, None] = {}
-    for match in HASHTAG.finditer(text):
-        if _boundary_before(text, match.start()) and not match.group(1).isdigit():
-            tags.setdefault(normalise_tag(match.group(1)))
-    return list(tags)
-
-
 @dataclass(frozen=True, slots=True)
 class Rendered:
     html: str

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 _USER_PATH = re.compile(r"^/users/([A-Za-z0-9_]{1,30})$")
-_POST_PATH = re.compile(r"^/users/([A-Za-z0-9_]{1,30})/statuses/(\d+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +81,3 @@ class Urls:
             return None
         match = _USER_PATH.match(urlsplit(uri.split("#")[0]).path)
         return match.group(1) if match else None
-
-    def post_id_of(self, uri: str) -> int | None:
-        if not self.is_local(uri):
-            return None
-        match = _POST_PATH.match(urlsplit(uri).path)
-        return int(match.group(2)) if match else None

@@ -77,10 +77,6 @@ class EmbeddedPostgres:
     def dsn(self) -> str:
         return self.paths.dsn()
 
-    @property
-    def owned(self) -> bool:
-        return self._process is not None
-
     def start(self, timeout: float = 60.0) -> None:
         if self._running_pid() is not None:
             log.info("reusing the PostgreSQL server already running for %s", self.paths.pgdata)

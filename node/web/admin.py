@@ -9,9 +9,10 @@ from aiohttp import web
 from node import keys
 from node.domain.accounts import Account, AccountId, Role
 from node.domain.errors import NotFound, ValidationFailed
+from node.domain.numbers import whole_number
 from node.domain.signup import SignUpMode
 from node.infra.mail import Mailer
-from node.services.accounts import signup
+from node.services.accounts import invites, signup
 from node.web.forms import form_text
 from node.web.render import render
 
@@ -73,13 +74,27 @@ async def create_invite(request: web.Request) -> web.Response:
     form = await request.post()
     uses, days = form_text(form, "uses", 10), form_text(form, "days", 10)
     try:
-        invite = await signup.create_invite(request.app[keys.DATABASE], admin, uses, days)
+        invite = await invites.create_invite(
+            request.app[keys.DATABASE], created_by=admin,
+            max_uses=_count(uses, "uses", "Give a whole number of uses, 1 or more"),
+            expires_in_days=_count(days, "days", "Give a whole number of days, 1 or more"),
+        )  # fmt: skip
     except ValidationFailed as error:
         entered = {"uses": uses, "days": days}
         problems = {error.field: error.message}
         return await _page(request, admin, problems=problems, entered=entered, status=422)
     link = f"{request.app[keys.SETTINGS].public_url}/sign-up?invite={invite.code}"
     return await _page(request, admin, invite=invite, invite_link=link, status=201)
+
+
+def _count(text: str, field: str, message: str) -> int | None:
+    """An optional whole number from the form: empty is None (no limit)."""
+    if not text.strip():
+        return None
+    value = whole_number(text)
+    if value is None:
+        raise ValidationFailed(field, message)
+    return value
 
 
 async def _page(

@@ -12,7 +12,8 @@ from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import ValidationFailed
 from node.services.kernel.context import NodeContext
-from node.services.posts import media, polls, posts, reactions, timelines
+from node.services.posts import polls, posts, reactions, timelines
+from node.services.posts.media import Upload
 from node.services.posts.polls import PollDraft
 from node.web.forms import form_text
 from node.web.render import render
@@ -32,24 +33,22 @@ async def create(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
     form = await request.post()
     try:
-        media_ids = await _upload_image(request, account, form)
+        uploads = _image_from(form)
         post = await posts.create_post(
             request.app[keys.NODE], account, form_text(form, "text"),
             visibility=form_text(form, "visibility") or "public",
             summary=form_text(form, "summary", 500), language=form_text(form, "language", 8),
             in_reply_to=form_text(form, "in_reply_to", 2000) or None,
             local_only=form_text(form, "local_only") == "on", poll=_poll_from(form),
-            media_ids=media_ids,
+            uploads=uploads,
         )  # fmt: skip
     except ValidationFailed as error:
         raise web.HTTPUnprocessableEntity(text=f"Your post was not sent: {error.message}") from None
     raise web.HTTPSeeOther(f"/@{account.username}/{post.id}")
 
 
-async def _upload_image(
-    request: web.Request, account: Account, form: Mapping[str, object]
-) -> tuple[int, ...]:
-    """The composer's image, stored with its alt text (which the composer asks for)."""
+def _image_from(form: Mapping[str, object]) -> tuple[Upload, ...]:
+    """The composer's image, with its alt text (which the composer asks for)."""
     image = form.get("image")
     if not isinstance(image, FileField):
         return ()
@@ -61,10 +60,7 @@ async def _upload_image(
         raise ValidationFailed(
             "image_alt", "describe the image for people who cannot see it (alt text)"
         )
-    stored = await media.upload_media(
-        request.app[keys.NODE], account, data, description=description
-    )
-    return (stored.id,)
+    return (Upload(data, description),)
 
 
 def _poll_from(form: Mapping[str, object]) -> PollDraft | None:

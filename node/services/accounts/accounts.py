@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +18,7 @@ from node.domain.accounts import (
     validate_username,
 )
 from node.domain.errors import NotFound, TooManyAttempts, ValidationFailed
+from node.domain.secrets import new_secret, secret_hash
 from node.infra.passwords import hash_password, verify_password
 from node.storage.accounts import accounts as store
 from node.storage.accounts import sign_in as failures
@@ -107,19 +106,19 @@ async def ensure_may_sign_in(db: Database, account_id: AccountId) -> None:
 
 async def issue_password_link(db: Database, account_id: AccountId) -> PasswordLink:
     """A one-time token to set a password; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
+    token = new_secret()
     expires_at = datetime.now(UTC) + PASSWORD_LINK_LIFETIME
     async with db.transaction() as conn:
         account = await store.get_account(conn, account_id)
         if account is None:
             raise NotFound("no such account")
-        await store.insert_password_token(conn, account_id, _token_hash(token), expires_at)
+        await store.insert_password_token(conn, account_id, secret_hash(token), expires_at)
     return PasswordLink(account=account, token=token)
 
 
 async def account_for_password_token(db: Database, token: str) -> Account:
     async with db.connection() as conn:
-        account_id = await store.peek_password_token(conn, _token_hash(token), datetime.now(UTC))
+        account_id = await store.peek_password_token(conn, secret_hash(token), datetime.now(UTC))
         account = await store.get_account(conn, account_id) if account_id else None
     if account is None:
         raise NotFound("this link has expired or was already used")
@@ -129,7 +128,7 @@ async def account_for_password_token(db: Database, token: str) -> Account:
 async def set_password_with_token(db: Database, token: str, password: str) -> Account:
     password_hash = await hash_password(validate_password(password))
     async with db.transaction() as conn:
-        account_id = await store.take_password_token(conn, _token_hash(token), datetime.now(UTC))
+        account_id = await store.take_password_token(conn, secret_hash(token), datetime.now(UTC))
         if account_id is None:
             raise NotFound("this link has expired or was already used")
         await store.set_password_hash(conn, account_id, password_hash)
@@ -155,10 +154,6 @@ async def ensure_first_admin(db: Database, host: str) -> PasswordLink | None:
     if admin.has_password:
         return None
     return await issue_password_link(db, admin.id)
-
-
-def _token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
 
 
 async def username_for_login(db: Database, login: str) -> str:

@@ -33,13 +33,12 @@ from node.domain.oauth import (
     invalid_grant,
     invalid_request,
     invalid_scope,
-    new_secret,
     parse_redirect_uris,
     parse_scopes,
     redirect_allowed,
-    secret_hash,
     verifier_matches,
 )
+from node.domain.secrets import new_secret, secret_hash
 from node.services.accounts import accounts
 from node.storage.accounts import oauth as store
 from node.storage.accounts.oauth import StoredCode

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from federation.crypto import generate_rsa_keypair
 from node.domain.accounts import Account, AccountId, Role
-from node.domain.errors import Conflict, DomainError, NotFound, TooManyAttempts, ValidationFailed
+from node.domain.errors import Conflict, DomainError, NotFound, TooManyAttempts
+from node.domain.secrets import new_secret, secret_hash
 from node.domain.signup import (
     MAIL_PER_RECIPIENT,
     MAIL_REQUESTS_PER_ADDRESS,
@@ -37,9 +36,7 @@ from node.infra.passwords import hash_password
 from node.services.accounts import accounts
 from node.services.kernel.context import NodeContext
 from node.storage.accounts import accounts as account_store
-from node.storage.accounts import invites as invite_store
 from node.storage.accounts import signup as store
-from node.storage.accounts.invites import Invite
 from node.storage.accounts.signup import PendingAccount
 from node.storage.pool import Conn, Database
 
@@ -118,7 +115,7 @@ async def sign_up(
         raise SignUpRefused(problems)
     password_hash = await hash_password(form.password)
     keys = await asyncio.to_thread(generate_rsa_keypair)
-    token = secrets.token_urlsafe(32)
+    token = new_secret()
     async with ctx.db.transaction() as conn:
         if policy.needs_invite and not await store.use_invite(conn, form.invite_code, now):
             raise SignUpRefused({"invite_code": "That invite can no longer be used"})
@@ -136,7 +133,7 @@ async def sign_up(
             raise SignUpRefused({taken.field: _taken(taken.field, form)}) from None
         await store.mark_signed_up(conn, account.id, needs_approval=policy.needs_approval)
         expires_at = now + VERIFICATION_LINK_LIFETIME
-        await store.insert_verification_token(conn, account.id, _hash(token), expires_at)
+        await store.insert_verification_token(conn, account.id, secret_hash(token), expires_at)
     sent = await _send_confirmation(ctx, mailer, account.email, account.username, token)
     return SignUpResult(account, sent, policy.needs_approval)
 
@@ -163,7 +160,9 @@ def _taken(field: str, form: SignUpForm) -> str:
 async def confirmation_account(db: Database, token: str) -> Account:
     """The account a confirmation link is for, without using the link (NotFound if dead)."""
     async with db.connection() as conn:
-        account_id = await store.peek_verification_token(conn, _hash(token), datetime.now(UTC))
+        account_id = await store.peek_verification_token(
+            conn, secret_hash(token), datetime.now(UTC)
+        )
         account = await account_store.get_account(conn, account_id) if account_id else None
     if account is None:
         raise NotFound("This link has expired or was already used")
@@ -173,7 +172,9 @@ async def confirmation_account(db: Database, token: str) -> Account:
 async def confirm_email(db: Database, token: str) -> Confirmed:
     """Use a confirmation link: the address is confirmed, the link dies."""
     async with db.transaction() as conn:
-        account_id = await store.take_verification_token(conn, _hash(token), datetime.now(UTC))
+        account_id = await store.take_verification_token(
+            conn, secret_hash(token), datetime.now(UTC)
+        )
         if account_id is None:
             raise NotFound("This link has expired or was already used")
         await store.mark_email_verified(conn, account_id)
@@ -196,7 +197,7 @@ async def resend_confirmation(
     await _count_request(ctx.db, MAIL_REQUESTS_PER_ADDRESS, f"addr:{client_addr}", now)
     if not mailer.configured:
         raise SignUpUnavailable(mailer.problem or "mail is not configured")
-    token = secrets.token_urlsafe(32)
+    token = new_secret()
     async with ctx.db.transaction() as conn:
         account_id = await store.account_id_by_email(conn, email.strip())
         activation = await store.get_activation(conn, account_id) if account_id else None
@@ -205,7 +206,7 @@ async def resend_confirmation(
         if not await _under_limit(conn, MAIL_PER_RECIPIENT, f"to:{email.lower()}", now):
             return True
         expires_at = now + VERIFICATION_LINK_LIFETIME
-        await store.insert_verification_token(conn, account_id, _hash(token), expires_at)
+        await store.insert_verification_token(conn, account_id, secret_hash(token), expires_at)
         account = await account_store.get_account(conn, account_id)
     assert account is not None
     return await _send_confirmation(ctx, mailer, account.email, account.username, token)
@@ -283,30 +284,6 @@ async def decide(
     return decided
 
 
-async def create_invite(db: Database, admin: Account, uses: str, days: str) -> Invite:
-    """An invite code for invite-only sign-up; empty fields mean unlimited uses or no expiry."""
-    _require_admin(admin)
-    max_uses = _positive(uses, "uses", "Give a whole number of uses, 1 or more")
-    expiry_days = _positive(days, "days", "Give a whole number of days, 1 or more")
-    expires_at = datetime.now(UTC) + timedelta(days=expiry_days) if expiry_days else None
-    async with db.transaction() as conn:
-        return await invite_store.insert_invite(
-            conn,
-            secrets.token_urlsafe(12),
-            max_uses=max_uses,
-            expires_at=expires_at,
-            created_by=admin.id,
-        )
-
-
-def _positive(text: str, field: str, message: str) -> int | None:
-    if not text.strip():
-        return None
-    if not text.strip().isdigit() or int(text) < 1:
-        raise ValidationFailed(field, message)
-    return int(text)
-
-
 def _require_admin(account: Account) -> None:
     if account.role is not Role.ADMIN:
         raise NotAllowed("only an admin can change how people join this node")
@@ -345,10 +322,6 @@ async def _under_limit(conn: Conn, limit: RateLimit, subject: str, now: datetime
         return False
     await store.record_event(conn, limit, subject, now, since)
     return True
-
-
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
 
 
 async def sign_up_policy(db: Database) -> SignUpPolicy:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from federation.http import Fetched, Gone
+from federation.http import Fetched
 from federation.inbox import ActorKey
 from federation.parse import parse_actor
 from federation.parse_types import Actor, ParseError
@@ -57,11 +57,6 @@ async def fetch_actor(ctx: NodeContext, uri: str) -> RemoteActor:
         raise ActorUnavailable(f"{uri}: document id {actor.id} does not match where it came from")
     async with ctx.db.transaction() as conn:
         return await store.upsert_remote_actor(conn, _fields(actor, got.document))
-
-
-async def is_gone(ctx: NodeContext, uri: str) -> bool:
-    got = await ctx.http.fetch_json(uri, signer=await instance_signer(ctx))
-    return isinstance(got, Gone)
 
 
 def _fields(actor: Actor, raw: dict[str, object]) -> RemoteActorFields:

@@ -24,7 +24,7 @@ from node.services.posts.as2 import tombstone_to_ap
 from node.services.posts.placement import GroupPlacement
 from node.services.posts.timelines import PostView
 from node.storage.groups import threads as store
-from node.storage.groups.threads import GroupKey, ThreadRow
+from node.storage.groups.threads import ThreadRow
 from node.storage.posts import posts as post_store
 
 THREADS_PER_PAGE = 30
@@ -129,11 +129,6 @@ async def thread_list(
         )  # fmt: skip
     firsts = {p.id: p for p in await timelines.visible_posts(ctx, viewer, [r.id for r in rows])}
     return [ThreadSummary(row, firsts[row.id]) for row in rows if row.id in firsts]
-
-
-async def unread_threads(ctx: NodeContext, account: Account, group: GroupKey) -> int:
-    async with ctx.db.connection() as conn:
-        return await store.unread_count(conn, account.id, group)
 
 
 async def thread_page(ctx: NodeContext, viewer: Account | None, thread_id: int) -> ThreadPage:

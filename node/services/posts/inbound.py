@@ -197,8 +197,8 @@ async def store_remote_post(
         content_html=note.content, summary=note.summary, sensitive=note.sensitive,
         language=note.language, visibility=placement.stored_visibility(visibility, group),
         in_reply_to_uri=note.in_reply_to, url=note.url, published_at=note.published,
-        group_account=group.group_account if group else None,
-        group_remote=group.group_remote if group else None,
+        group_account=group.account_id if group else None,
+        group_remote=group.remote_id if group else None,
         title=group.title if group else None, thread_id=group.thread_id if group else None,
     ))  # fmt: skip
     if post is None:

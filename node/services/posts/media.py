@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -53,31 +54,66 @@ class MediaFile:
 # -- From a local person --------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """An image as sent with a post, and its alt text."""
+
+    data: bytes
+    description: str = ""
+
+
 async def upload_media(
     ctx: NodeContext, account: Account, data: bytes, *, description: str = ""
 ) -> Media:
-    """Check, clean and store an image; it stays unattached until a post takes it."""
-    files = _media_store(ctx)
-    text = clean_description(description)
-    image = await asyncio.to_thread(process_image, data)
-    token = secrets.token_urlsafe(24)  # 192 random bits: the file's URL is its only guard
-    file_key = f"{token}.{EXTENSIONS[image.kind]}"
-    thumbnail_key = f"{token}-small.{EXTENSIONS[image.thumbnail_type]}"
+    """Check, clean and store an image; it stays unattached until a post takes it (the client
+    API's two-step upload; an upload no post takes is swept after ORPHAN_AGE)."""
+    [new] = await store_files(ctx, account, [Upload(data, description)])
     try:
-        await files.put(file_key, image.data, CONTENT_TYPES[image.kind])
-        await files.put(thumbnail_key, image.thumbnail, CONTENT_TYPES[image.thumbnail_type])
         async with ctx.db.transaction() as conn:
-            return await store.insert_local_media(conn, NewLocalMedia(
-                account_id=account.id, content_type=CONTENT_TYPES[image.kind],
-                file_key=file_key, thumbnail_key=thumbnail_key, width=image.width,
-                height=image.height, blurhash=image.blurhash, description=text,
-                size=len(image.data),
-            ))  # fmt: skip
+            return await store.insert_local_media(conn, new)
     except BaseException:
-        # No row points at these files, so nothing else would ever delete them.
-        await files.delete(file_key)
-        await files.delete(thumbnail_key)
+        await discard_files(ctx, [new])  # no row points at these files
         raise
+
+
+async def store_files(
+    ctx: NodeContext, account: Account, uploads: Sequence[Upload]
+) -> list[NewLocalMedia]:
+    """Check and clean each image and write its files; the rows are the caller's to insert
+    (in the transaction of the post that holds them), or `discard_files` when that fails."""
+    files = _media_store(ctx)
+    stored: list[NewLocalMedia] = []
+    try:
+        for upload in uploads:
+            text = clean_description(upload.description)
+            image = await asyncio.to_thread(process_image, upload.data)
+            token = secrets.token_urlsafe(24)  # 192 random bits: the file's URL is its only guard
+            new = NewLocalMedia(
+                account_id=account.id, content_type=CONTENT_TYPES[image.kind],
+                file_key=f"{token}.{EXTENSIONS[image.kind]}",
+                thumbnail_key=f"{token}-small.{EXTENSIONS[image.thumbnail_type]}",
+                width=image.width, height=image.height, blurhash=image.blurhash,
+                description=text, size=len(image.data),
+            )  # fmt: skip
+            stored.append(new)
+            await files.put(new.file_key, image.data, new.content_type)
+            await files.put(new.thumbnail_key, image.thumbnail, CONTENT_TYPES[image.thumbnail_type])
+    except BaseException:
+        await discard_files(ctx, stored)
+        raise
+    return stored
+
+
+async def discard_files(ctx: NodeContext, stored: Sequence[NewLocalMedia]) -> None:
+    files = _media_store(ctx)
+    for new in stored:
+        await files.delete(new.file_key)
+        await files.delete(new.thumbnail_key)
+
+
+async def insert_uploads(conn: Conn, stored: Sequence[NewLocalMedia]) -> list[int]:
+    """Rows for images `store_files` wrote; their ids, in order."""
+    return [(await store.insert_local_media(conn, new)).id for new in stored]
 
 
 async def set_description(

@@ -52,53 +52,110 @@ class GroupPlacement:
     thread_id: int | None = None  # a reply's thread
 
 
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who writes a post being placed: one of our people, or someone elsewhere."""
+
+    account_id: int | None = None
+    remote_id: int | None = None
+
+
 async def implied_placement(
     conn: Conn, urls: Urls, author_id: int, mentions: Sequence[StoredMention],
     in_reply_to: str | None, text: str,
 ) -> GroupPlacement | None:  # fmt: skip
     """The group a local person's post belongs to without saying so: the thread it replies
     in, or a group it mentions (a new thread titled by its first line). Members only."""
+    author = Author(account_id=author_id)
     if in_reply_to is not None:
         parent = await post_store.get_post_by_uri(conn, in_reply_to)
-        root = await thread_store.thread_root(conn, parent.id) if parent else None
-        if parent is None or root is None:
+        if parent is None:
             return None
-        thread_id, local_id, remote_id = root
-        _pinned, locked = await thread_store.thread_flags(conn, thread_id)
-        found = await _group_for_member(conn, urls, author_id, local_id, remote_id)
-        if found is None or (locked and local_id is not None):
-            return None
-        return replace(found, thread_id=thread_id, members_only=parent.visibility == "group")
+        return await _in_thread(conn, urls, parent, author, parent.visibility == "group")
     for mention in mentions:
-        remote = None if mention.account_id else await actor_store.get_remote_actor_by_uri(
-            conn, mention.actor_uri)  # fmt: skip
-        found = await _group_for_member(
-            conn, urls, author_id, mention.account_id, remote.id if remote else None
-        )
+        found = await _named_group(conn, urls, mention.actor_uri, author)
         if found is not None:
             return replace(found, title=title_from_text(text))
     return None
 
 
-async def _group_for_member(
-    conn: Conn, urls: Urls, author_id: int, local_id: int | None, remote_id: int | None
+async def place(
+    ctx: NodeContext, conn: Conn, note: Object, author: RemoteActor, visibility: str
 ) -> GroupPlacement | None:
-    key = GroupKey(local_id, remote_id)
-    if (local_id is None and remote_id is None) or not await thread_store.is_member(
-        conn, key, author_id
-    ):
+    """The group a post from elsewhere belongs to, if any: its parent's group for a reply,
+    else the group it is addressed to (`audience`, `to`, `cc`, or a mention, as Mastodon users
+    post). Only a member's post goes into a group here."""
+    writer = Author(remote_id=author.id)
+    public = visibility in ("public", "unlisted")
+    parent = await post_store.get_post_by_uri(conn, note.in_reply_to) if note.in_reply_to else None
+    if parent is not None:
+        return await _in_thread(conn, ctx.urls, parent, writer, not public)
+    addressed = (*note.audience, *note.to, *note.cc, *(m.href for m in note.mentions))
+    # Skip what cannot be a group: the public collection and the author's followers.
+    candidates = [a for a in dict.fromkeys(addressed)
+                  if not is_public(a) and a != author.followers_uri]  # fmt: skip
+    for uri in candidates:
+        found = await _named_group(conn, ctx.urls, uri, writer)
+        if found is not None:
+            title = note.name or title_from_text(html_to_text(note.content))
+            return replace(found, title=title[:200], members_only=found.members_only or not public)
+    return None
+
+
+async def _in_thread(
+    conn: Conn, urls: Urls, parent: Post, author: Author, members_only: bool
+) -> GroupPlacement | None:
+    """A reply's place: the thread its parent is in, unless the thread is locked by one of
+    our groups or the author is not a member."""
+    root = await thread_store.thread_root(conn, parent.id)
+    if root is None:
         return None
-    if local_id is not None:
-        group = await group_store.get_group(conn, local_id)
+    thread_id, local_id, remote_id = root
+    _pinned, locked = await thread_store.thread_flags(conn, thread_id)
+    if locked and local_id is not None:
+        return None  # locks are kept by our own groups (FEDERATION.md "Groups")
+    key = GroupKey(local_id, remote_id)
+    group = await _group(conn, urls, key)
+    if group is None or not await _is_member(conn, key, author):
+        return None
+    return replace(group, thread_id=thread_id, members_only=members_only)
+
+
+async def _named_group(conn: Conn, urls: Urls, uri: str, author: Author) -> GroupPlacement | None:
+    """The group an actor id names, here or elsewhere, if the author is a member of it."""
+    username = urls.username_of_actor(uri)
+    if username is not None:
+        row = await group_store.get_group_by_username(conn, username)
+        key = GroupKey(row.account_id if row else None, None)
+    else:
+        actor = await actor_store.get_remote_actor_by_uri(conn, uri)
+        key = GroupKey(None, actor.id if actor else None)
+    group = await _group(conn, urls, key)
+    if group is None or not await _is_member(conn, key, author):
+        return None
+    return group
+
+
+async def _group(conn: Conn, urls: Urls, key: GroupKey) -> GroupPlacement | None:
+    if key.account_id is not None:
+        group = await group_store.get_group(conn, key.account_id)
         if group is None:
             return None
-        return GroupPlacement(urls.actor(group.username), group.username, local_id, None,
+        return GroupPlacement(urls.actor(group.username), group.username, key.account_id, None,
                               group.settings.members_only)  # fmt: skip
-    actor = await actor_store.get_remote_actor(conn, remote_id or 0)
+    actor = await actor_store.get_remote_actor(conn, key.remote_id or 0)
     if actor is None or actor.actor_type != "Group":
         return None
     members_only = await actor_store.raw_flag(conn, actor.id, "membersOnly")
     return GroupPlacement(actor.uri, actor.handle, None, actor.id, members_only, actor.inbox)
+
+
+async def _is_member(conn: Conn, key: GroupKey, author: Author) -> bool:
+    if author.account_id is not None:
+        return bool(await thread_store.is_member(conn, key, author.account_id))
+    if key.account_id is None:
+        return True  # a group elsewhere keeps its own members: what it relays is its word
+    return await thread_store.is_remote_member(conn, key.account_id, author.remote_id or 0)
 
 
 async def group_uri(conn: Conn, urls: Urls, post: Post) -> str | None:
@@ -143,65 +200,7 @@ def _announce_audience(visibility: str, followers: str) -> tuple[tuple[str, ...]
     return (followers,), ()
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
-    group_account: int | None
-    group_remote: int | None
-    title: str | None
-    thread_id: int | None
-    members_only: bool
-
-
-async def place(
-    ctx: NodeContext, conn: Conn, note: Object, author: RemoteActor, visibility: str
-) -> Placement | None:
-    """The group an inbound post belongs to, if any: its parent's group for a reply, else the
-    group it is addressed to (`audience`, `to`, `cc`, or a mention, as Mastodon users post)."""
-    parent = await post_store.get_post_by_uri(conn, note.in_reply_to) if note.in_reply_to else None
-    if parent is not None:
-        root = await thread_store.thread_root(conn, parent.id)
-        if root is None:
-            return None
-        thread_id, group_account, group_remote = root
-        _pinned, locked = await thread_store.thread_flags(conn, thread_id)
-        if group_account is not None and (
-            locked or not await thread_store.is_remote_member(conn, group_account, author.id)
-        ):
-            return None  # not announced: a locked thread, or not a member
-        members_only = visibility not in ("public", "unlisted")
-        return Placement(group_account, group_remote, None, thread_id, members_only)
-    addressed = (*note.audience, *note.to, *note.cc, *(m.href for m in note.mentions))
-    # Skip what cannot be a group: the public collection and the author's followers.
-    candidates = [a for a in dict.fromkeys(addressed)
-                  if not is_public(a) and a != author.followers_uri]  # fmt: skip
-    for uri in candidates:
-        found = await _group_named(ctx, conn, uri, author)
-        if found is not None:
-            group_account, group_remote, members_only = found
-            title = note.name or title_from_text(html_to_text(note.content))
-            public = visibility in ("public", "unlisted") and not members_only
-            return Placement(group_account, group_remote, title[:200], None, not public)
-    return None
-
-
-async def _group_named(
-    ctx: NodeContext, conn: Conn, uri: str, author: RemoteActor
-) -> tuple[int | None, int | None, bool] | None:
-    username = ctx.urls.username_of_actor(uri)
-    if username is not None:
-        group = await group_store.get_group_by_username(conn, username)
-        if group is None or not await thread_store.is_remote_member(
-            conn, group.account_id, author.id
-        ):
-            return None
-        return group.account_id, None, group.settings.members_only
-    actor = await actor_store.get_remote_actor_by_uri(conn, uri)
-    if actor is None or actor.actor_type != "Group":
-        return None
-    return None, actor.id, await actor_store.raw_flag(conn, actor.id, "membersOnly")
-
-
-def stored_visibility(visibility: str, placement: Placement | None) -> str:
+def stored_visibility(visibility: str, placement: GroupPlacement | None) -> str:
     if placement is not None and placement.members_only:
         return GROUP_VISIBILITY
     return "direct" if visibility == "limited" else visibility

@@ -40,10 +40,12 @@ class PollDraft:
             raise ValidationFailed("poll", "a poll runs from 5 minutes to 30 days")
 
 
-async def attach(conn: Conn, post_id: int, draft: PollDraft) -> None:
+async def attach(conn: Conn, post_id: int, draft: PollDraft) -> Poll:
+    """Store the poll of a new post; returns it as stored (no votes yet)."""
     options = [o.strip() for o in draft.options if o.strip()]
-    await store.insert_poll(conn, post_id, options, draft.multiple,
-                            datetime.now(UTC) + draft.duration)  # fmt: skip
+    ends_at = datetime.now(UTC) + draft.duration
+    await store.insert_poll(conn, post_id, options, draft.multiple, ends_at)
+    return Poll(post_id, draft.multiple, ends_at, None, 0, options, [0] * len(options))
 
 
 async def vote(ctx: NodeContext, account: Account, post_id: int, choices: list[int]) -> Poll:

@@ -15,16 +15,19 @@ from node.domain.text import MAX_TEXT
 from node.services.kernel import federate
 from node.services.kernel.context import NodeContext
 from node.services.kernel.federate import Render
-from node.services.posts import placement as group_federation
+from node.services.kernel.surface import notify_mentions_and_reply
+from node.services.posts import media, placement
 from node.services.posts.as2 import (
     PostExtras,
     load_extras,
+    media_to_doc,
+    poll_to_doc,
     post_to_ap,
     tombstone_to_ap,
 )
 from node.services.posts.audience import audience_of
 from node.services.posts.compose import Composed, compose
-from node.services.posts.media import attach_to_post
+from node.services.posts.media import Upload
 from node.services.posts.placement import GroupPlacement
 from node.services.posts.polls import PollDraft
 from node.services.posts.polls import attach as attach_poll
@@ -33,7 +36,6 @@ from node.storage.posts import extras as extras_store
 from node.storage.posts import posts as store
 from node.storage.posts.extras import StoredMention
 from node.storage.posts.posts import Post, PostFields
-from node.storage.social import notifications
 
 MAX_SUMMARY = 500
 
@@ -76,41 +78,73 @@ async def create_post(
     local_only: bool = False,
     poll: PollDraft | None = None,
     media_ids: tuple[int, ...] = (),
+    uploads: tuple[Upload, ...] = (),
     group: GroupPlacement | None = None,
 ) -> Post:
-    """Store the post and queue its `Create` for every recipient's inbox, in one transaction."""
+    """Store the post (with its images: `uploads` now, `media_ids` uploaded before) and queue
+    its `Create` for every recipient's inbox, in one transaction. Nothing is left behind when
+    it fails: no post, and no image files."""
     draft = Draft(text, visibility, (summary or "").strip() or None, language or None,
                   local_only, in_reply_to or None)  # fmt: skip
     draft.validate()
     if poll is not None:
         poll.validate()
     composed = await compose(ctx, text)
-    async with ctx.db.transaction() as conn:
-        if group is None and not local_only and draft.visibility != "direct":
-            # A post that mentions a group one belongs to (or replies in one) goes into it,
-            # as a Mastodon user's does: so apps that only know mentions can post to groups.
-            group = await group_federation.implied_placement(
-                conn, ctx.urls, account.id, composed.mentions, draft.in_reply_to, text
+    files = await media.store_files(ctx, account, uploads)
+    try:
+        async with ctx.db.transaction() as conn:
+            uploaded = await media.insert_uploads(conn, files)
+            post, extras = await _write(
+                ctx, conn, account, draft, composed, group, poll, (*uploaded, *media_ids)
             )
-        post = await _insert(ctx, conn, account, draft, composed, group)
-        if poll is not None:
-            await attach_poll(conn, post.id, poll)
-        if media_ids:
-            await attach_to_post(conn, account.id, post.id, list(media_ids))
-        await _notify_recipients(conn, account, post, composed)
-        extras = await load_extras(conn, post, ctx.urls)
-        note = post_to_ap(ctx.urls, account.username, post, extras)
-        await _send(ctx, conn, account, post, extras, render_create, note)
+            note = post_to_ap(ctx.urls, account.username, post, extras)
+            await _send(ctx, conn, account, post, extras, render_create, note)
+    except BaseException:
+        await media.discard_files(ctx, files)
+        raise
     return post
+
+
+async def _write(
+    ctx: NodeContext, conn: Conn, account: Account, draft: Draft, composed: Composed,
+    group: GroupPlacement | None, poll: PollDraft | None, media_ids: tuple[int, ...],
+) -> tuple[Post, PostExtras]:  # fmt: skip
+    """The post's row and everything it carries; its extras as written (no reading back)."""
+    if group is None and not draft.local_only and draft.visibility != "direct":
+        # A post that mentions a group one belongs to (or replies in one) goes into it,
+        # as a Mastodon user's does: so apps that only know mentions can post to groups.
+        group = await placement.implied_placement(
+            conn, ctx.urls, account.id, composed.mentions, draft.in_reply_to, draft.text
+        )
+    post = await _insert(ctx, conn, account, draft, composed, group)
+    mentions = list(composed.mentions)
+    if group is not None and all(m.actor_uri != group.uri for m in mentions):
+        # Replies from Mastodon reach the group only when it is mentioned (interop §6.2).
+        mentions.append(StoredMention(group.uri, group.acct, group.account_id))
+    await extras_store.add_mentions(conn, post.id, mentions)
+    await extras_store.add_hashtags(conn, post.id, list(composed.rendered.hashtags))
+    stored_poll = await attach_poll(conn, post.id, poll) if poll is not None else None
+    attached = await media.attach_to_post(conn, account.id, post.id, list(media_ids))
+    await notify_mentions_and_reply(conn, post, composed.mentions, from_account=account.id)
+    return post, PostExtras(
+        mentions=tuple(mentions), hashtags=tuple(composed.rendered.hashtags),
+        poll=poll_to_doc(stored_poll) if stored_poll else None,
+        media=tuple(media_to_doc(ctx.urls, m) for m in attached),
+        group_uri=group.uri if group else None,
+        stickied=False if group is not None and group.thread_id is None else None,
+    )  # fmt: skip
 
 
 async def _insert(
     ctx: NodeContext, conn: Conn, account: Account, draft: Draft, composed: Composed,
     group: GroupPlacement | None,
 ) -> Post:  # fmt: skip
+    """The row, with its final id and URL from the start."""
     visibility = GROUP_VISIBILITY if group and group.members_only else draft.visibility
+    post_id = await store.next_post_id(conn)
     row = await store.insert_post(conn, PostFields(
-        uri=f"urn:commonroom:draft:{ctx.urls.new_activity()}", author_account=account.id,
+        id=post_id, uri=ctx.urls.post(account.username, post_id),
+        url=ctx.urls.post_page(account.username, post_id), author_account=account.id,
         content_html=composed.rendered.html, visibility=visibility,
         summary=draft.summary, sensitive=bool(draft.summary), language=draft.language,
         in_reply_to_uri=draft.in_reply_to, local_only=draft.local_only, source_text=draft.text,
@@ -118,30 +152,8 @@ async def _insert(
         group_remote=group.remote_id if group else None,
         title=group.title if group else None, thread_id=group.thread_id if group else None,
     ))  # fmt: skip
-    assert row is not None
-    post = await store.set_local_uri(
-        conn, row.id, ctx.urls.post(account.username, row.id),
-        ctx.urls.post_page(account.username, row.id),
-    )  # fmt: skip
-    mentions = list(composed.mentions)
-    if group is not None and all(m.actor_uri != group.uri for m in mentions):
-        # Replies from Mastodon reach the group only when it is mentioned (interop §6.2).
-        mentions.append(StoredMention(group.uri, group.acct, group.account_id))
-    await extras_store.add_mentions(conn, post.id, mentions)
-    await extras_store.add_hashtags(conn, post.id, list(composed.rendered.hashtags))
-    return post
-
-
-async def _notify_recipients(conn: Conn, account: Account, post: Post, composed: Composed) -> None:
-    for mention in composed.mentions:
-        if mention.account_id is not None:
-            await notifications.notify(conn, mention.account_id, "mention",
-                                       from_account=account.id, post_id=post.id)  # fmt: skip
-    if post.in_reply_to_id is not None:
-        parent = await store.get_post(conn, post.in_reply_to_id)
-        if parent is not None and parent.author_account is not None:
-            await notifications.notify(conn, parent.author_account, "reply",
-                                       from_account=account.id, post_id=post.id)  # fmt: skip
+    assert row is not None  # a new id cannot conflict
+    return row
 
 
 async def edit_post(
@@ -196,7 +208,7 @@ async def _send(
                                    audience, local_only=post.local_only)  # fmt: skip
     if activity is not None and post.group_account is not None:
         # Our own group: it announces the activity to its members (FEP-1b12).
-        await group_federation.announce(ctx, conn, post.group_account, activity, post)
+        await placement.announce(ctx, conn, post.group_account, activity, post)
 
 
 async def own_post_source(ctx: NodeContext, account: Account, post_id: int) -> tuple[Post, str]:

@@ -95,18 +95,6 @@ async def list_blocks(ctx: NodeContext, account: Account, max_id: int | None = N
         return await store.list_blocks(conn, account.id, PAGE, max_id)
 
 
-async def is_blocked_either_way(
-    ctx: NodeContext, account: Account, *, local: Account | None = None,
-    remote: RemoteActor | None = None,
-) -> bool:  # fmt: skip
-    """Whether `account` blocks the other person or a person here blocks `account`."""
-    async with ctx.db.connection() as conn:
-        return await store.either_blocks(
-            conn, account.id, other_account=local.id if local else None,
-            other_remote=remote.id if remote else None,
-        )  # fmt: skip
-
-
 async def safety(
     ctx: NodeContext, account: Account, *, local: Account | None = None,
     remote: RemoteActor | None = None,

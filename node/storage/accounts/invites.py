@@ -35,10 +35,3 @@ async def insert_invite(
     )
     assert row is not None
     return Invite(row["code"], row["max_uses"], row["uses"], row["expires_at"])
-
-
-async def get_invite(conn: Conn, code: str) -> Invite | None:
-    row = await conn.fetchrow(
-        "SELECT code, max_uses, uses, expires_at FROM invites WHERE code = $1", code
-    )
-    return Invite(row["code"], row["max_uses"], row["uses"], row["expires_at"]) if row else None

@@ -62,6 +62,7 @@ class PostFields:
     group_remote: int | None = None
     title: str | None = None
     thread_id: int | None = None
+    id: int | None = None  # ours, from next_post_id (so the uri can hold it); else a new one
 
 
 def _post(row: asyncpg.Record) -> Post:
@@ -71,11 +72,13 @@ def _post(row: asyncpg.Record) -> Post:
 async def insert_post(conn: Conn, fields: PostFields) -> Post | None:
     """Store a post; None when its id is already known (a redelivered Create)."""
     row = await conn.fetchrow(
-        f"""INSERT INTO posts (uri, author_account, author_remote, object_type, content_html,
+        f"""INSERT INTO posts (id, uri, author_account, author_remote, object_type, content_html,
                 summary, sensitive, language, visibility, in_reply_to_uri, in_reply_to_id, url,
                 published_at, raw, local_only, source_text, group_account, group_remote, title,
                 thread_id, thread_activity_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+            OVERRIDING SYSTEM VALUE
+            VALUES (coalesce($20, nextval(pg_get_serial_sequence('posts', 'id'))),
+                $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
                 (SELECT id FROM posts WHERE uri = $10), $11, coalesce($12, now()), $13, $14, $15,
                 $16, $17, $18, $19,
                 CASE WHEN ($16::bigint IS NOT NULL OR $17::bigint IS NOT NULL)
@@ -87,7 +90,7 @@ async def insert_post(conn: Conn, fields: PostFields) -> Post | None:
         fields.visibility, fields.in_reply_to_uri, fields.url, fields.published_at,
         orjson.dumps(fields.raw).decode() if fields.raw is not None else None,
         fields.local_only, fields.source_text, fields.group_account, fields.group_remote,
-        fields.title, fields.thread_id,
+        fields.title, fields.thread_id, fields.id,
     )  # fmt: skip
     if row is None:
         return None
@@ -106,13 +109,10 @@ async def insert_post(conn: Conn, fields: PostFields) -> Post | None:
     return _post(row)
 
 
-async def set_local_uri(conn: Conn, post_id: int, uri: str, url: str) -> Post:
-    row = await conn.fetchrow(
-        f"UPDATE posts SET uri = $2, url = $3 WHERE id = $1 RETURNING {_COLUMNS}",
-        post_id, uri, url,
-    )  # fmt: skip
-    assert row is not None
-    return _post(row)
+async def next_post_id(conn: Conn) -> int:
+    """An id for a post about to be written here: its uri and url are made from it."""
+    value: int = await conn.fetchval("SELECT nextval(pg_get_serial_sequence('posts', 'id'))")
+    return value
 
 
 async def get_post_by_uri(conn: Conn, uri: str) -> Post | None:
@@ -208,12 +208,6 @@ async def remove_reaction_by_activity(
         f"DELETE FROM {table} WHERE activity_uri = $1 AND remote_id = $2", activity_uri, remote_id
     )
     return result != "DELETE 0"
-
-
-async def count_reactions(conn: Conn, table: str, post_id: int) -> int:
-    assert table in {"likes", "boosts"}
-    value: int = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE post_id = $1", post_id)
-    return value
 
 
 async def remove_own_reaction(conn: Conn, table: str, post_id: int, account_id: int) -> str | None:

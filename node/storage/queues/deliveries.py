@@ -158,16 +158,3 @@ async def mark_hosts_unavailable(conn: Conn, probes: Mapping[str, datetime]) -> 
            WHERE d.host = p.host AND d.state = 'pending'""",
         hosts, [probes[host] for host in hosts],
     )  # fmt: skip
-
-
-async def is_host_unavailable(conn: Conn, host: str) -> bool:
-    value: bool = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM hosts WHERE host = $1 AND unavailable_since IS NOT NULL)",
-        host,
-    )
-    return value
-
-
-async def pending_count(conn: Conn) -> int:
-    value: int = await conn.fetchval("SELECT count(*) FROM deliveries WHERE state = 'pending'")
-    return value

@@ -99,15 +99,6 @@ async def follower_recipients(conn: Conn, account_id: int) -> list[tuple[str, st
     return [(row["uri"], row["inbox"], row["shared_inbox"]) for row in rows]
 
 
-async def local_followers_of_remote(conn: Conn, remote_id: int) -> list[int]:
-    rows = await conn.fetch(
-        "SELECT follower_account FROM follows WHERE followee_remote = $1 AND state = 'accepted' "
-        "AND follower_account IS NOT NULL",
-        remote_id,
-    )
-    return [row["follower_account"] for row in rows]
-
-
 async def list_followers_uris(
     conn: Conn, account_id: int, limit: int, offset: int
 ) -> tuple[int, list[str]]:
