@@ -6,21 +6,32 @@ CHROMIUM ?= /usr/bin/chromium
 # Playwright drives the system Chromium; it must never try to download its own browsers.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint install install-test browser js clean
+# Dependencies come from the lock files in requirements/ (exact versions, a hash for every file):
+# run.lock for `make run`, dev.lock (run.lock's versions plus the test and lint extras) for
+# `make test` and `make lint`. pyproject.toml keeps the ranges; `make lock` writes the locks from
+# them and `make lock-check` (run by CI) fails when they no longer match.
+RUN_LOCK := requirements/run.lock
+DEV_LOCK := requirements/dev.lock
+
+.PHONY: run test lint install install-test browser js clean lock lock-upgrade lock-check
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "Commonroom needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-# Reinstall only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Reinstall only when a lock or pyproject.toml changes. The venv's bundled pip installs the
+# locked set, in hash-checking mode (a newer pip among it); then the project itself, editable and
+# without dependencies (pip takes no editable requirement in hash-checking mode), built with the
+# locked hatchling rather than one fetched into an isolated build environment.
+$(VENV)/.installed: pyproject.toml $(RUN_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(RUN_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,lint]'
+$(VENV)/.installed-test: pyproject.toml $(DEV_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -64,6 +75,19 @@ lint: install-test
 	$(BIN)/ruff format --check node federation tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The locks, written by uv (dev.lock pins it, so every machine runs the same one).
+# `make lock` keeps every pin that still satisfies pyproject.toml and requirements/*.in, adding
+# and dropping what they changed; `make lock-upgrade` takes the newest versions they allow.
+# After a merge conflict in a lock, take either side of it (git checkout --theirs), then `make lock`.
+lock: $(VENV)/.installed-test
+	BIN=$(BIN) requirements/lock.sh write $(LOCK_ARGS)
+
+lock-upgrade:
+	$(MAKE) lock LOCK_ARGS=--upgrade
+
+lock-check: $(VENV)/.installed-test
+	BIN=$(BIN) requirements/lock.sh check
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
