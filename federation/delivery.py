@@ -1,8 +1,8 @@
 """Delivery policy: which inboxes get an activity, and what to do with each answer.
 
 Pure functions only (no I/O, no clock, no global random state): the delivery worker passes `now`
-and an `rng`, stores what these functions return on its row (DESIGN.md §2, STYLE.md "Queues are
-rows"), and the policy is tested exhaustively without a network. The shape follows Fedify's
+and an `rng`, stores what these functions return on its row (queues are tables), and the policy
+is tested exhaustively without a network. The shape follows Fedify's
 `createExponentialBackoffPolicy`; the numbers follow Mastodon's sender (interop brief §8.3).
 
 All datetimes are timezone-aware.
@@ -135,7 +135,7 @@ def select_inboxes(
 
 
 def classify(outcome: PostOutcome) -> Verdict:
-    """Sort one delivery answer (DESIGN.md §2). Time is not decided here (see `decide`).
+    """Sort one delivery answer (docs/architecture.md). Time is not decided here (see `decide`).
 
     2xx delivered; 410 gone; 429/503 retry (at Retry-After when given); 401 and 408 retry (see
     UNAUTHORIZED_MAX_ATTEMPTS); 501 and other 4xx are final, as Mastodon's

@@ -1,6 +1,6 @@
 """Outbound HTTP for federation: fetch documents and deliver activities over one session.
 
-Every request passes the SSRF guard of `federation.ssrf` (DESIGN.md §4, interop brief §9.2):
+Every request passes the SSRF guard of `federation.ssrf` (FEDERATION.md, interop brief §9.2):
 the URL is checked before each request, and the names it contains are checked again, on the
 addresses actually connected to, inside aiohttp's connector. Redirects are followed by hand,
 at most MAX_REDIRECTS, and every hop passes the same checks. Bodies are read as a stream and cut

@@ -1,4 +1,4 @@
-"""The checks an inbox POST must pass before anything is stored (DESIGN.md §2).
+"""The checks an inbox POST must pass before anything is stored (docs/architecture.md).
 
 `check_inbox_request()` is pure apart from two seams the caller provides: `resolve_key`, which
 finds a remote key (from the cache, or by fetching the actor), and `known_actor`, which says

@@ -1,7 +1,8 @@
 """HTTP signatures on ActivityPub requests: draft-cavage-12 and RFC 9421, sign and verify.
 
-Draft-cavage is written here on `cryptography` (no maintained Python library gets it right; see
-DESIGN.md §8). RFC 9421 uses the `http-message-signatures` package, whose key resolvers are
+Draft-cavage is written here on `cryptography` (no maintained Python library gets it right:
+little-boxes has no signatures, bovine pins an old cryptography and mis-verifies signed GETs with
+a query string). RFC 9421 uses the `http-message-signatures` package, whose key resolvers are
 synchronous, so verification is split in two: `parse_signed_request()` runs every check that
 needs no key and yields the `keyId`; the caller fetches the key asynchronously; then
 `verify_signed_request()` checks the signature with it. `verify_request()` does both at once.
@@ -184,8 +185,8 @@ def parse_signed_request(
     now: datetime | None = None,
     max_skew: timedelta = timedelta(hours=1),
 ) -> SignedRequest | Rejected:
-    """Run every check that needs no key, in DESIGN.md §2 order: signature headers present and
-    well-formed, required parts signed, time window, body digest."""
+    """Run every check that needs no key, in the inbox's order (FEDERATION.md): signature
+    headers present and well-formed, required parts signed, time window, body digest."""
     h = _lower(headers)
     payload = body if body is not None else b""
     when = _utc(now)
@@ -232,7 +233,7 @@ def _parse_cavage_request(
     if algorithm not in _CAVAGE_ALGORITHMS:
         return Rejected(f"unsupported signature algorithm {algorithm!r}")
     signed = params.get("headers", "(created)" if algorithm == "hs2019" else "date").lower().split()
-    # Mastodon's order: strength, then the time window, then the digest (DESIGN.md §2).
+    # Mastodon's order: strength, then the time window, then the digest (FEDERATION.md).
     problem = _cavage.check_strength(method, signed)
     if problem is not None:
         return Rejected(problem)

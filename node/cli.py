@@ -1,4 +1,5 @@
-"""The `commonroom` command line (DESIGN.md §6: a contract that tests and operators rely on)."""
+"""The `commonroom` command line (README.md, "Command line"): a contract that tests and
+operators rely on."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Where the files that ship with the node live, installed or in a checkout.
 
 In a wheel, templates and migrations are packaged under `node/` (see pyproject.toml); in a
-checkout they sit at the top of the repository (DESIGN.md §1).
+checkout they sit at the top of the repository (docs/architecture.md).
 """
 
 from pathlib import Path

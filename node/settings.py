@@ -1,4 +1,4 @@
-"""Node settings from flags and environment (DESIGN.md §6), validated once at start."""
+"""Node settings from flags and environment (README.md, "Command line"), validated once at start."""
 
 from __future__ import annotations
 

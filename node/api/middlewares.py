@@ -2,7 +2,7 @@
 
 It sits outside the web edge's session, CSRF and error-page middlewares' reach for API paths:
 it answers unmatched paths itself (JSON 404/405), and turns every exception of an API handler
-into a JSON answer, so error_pages never renders HTML for a client (DESIGN.md §1: each edge
+into a JSON answer, so error_pages never renders HTML for a client (docs/architecture.md: each edge
 maps errors to HTTP its own way).
 """
 

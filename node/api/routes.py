@@ -1,4 +1,4 @@
-"""Gather the client API's route tables and its middleware (DESIGN.md §1: the `api` edge)."""
+"""Gather the client API's route tables and its middleware (the `api` edge)."""
 
 from __future__ import annotations
 

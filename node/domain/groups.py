@@ -1,6 +1,6 @@
 """Groups (FEP-1b12): settings, roles, and the rules for who may join, post and moderate.
 
-A group is an actor; membership is an accepted follow of it (DESIGN.md §2 "Groups").
+A group is an actor; membership is an accepted follow of it (docs/architecture.md "Groups").
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Who may see what (DESIGN.md §5). Every surface asks `may_see`; list queries use the SQL twin
-in node.storage.visibility, and the leak-matrix tests hold the two to the same answers."""
+"""Who may see what (docs/architecture.md, "Visibility"). Every surface asks `may_see`; list
+queries use the SQL twin in node.storage.visibility, and the leak-matrix tests hold the two to
+the same answers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one place that builds and parses our own ids and URLs (DESIGN.md §1)."""
+"""The one place that builds and parses our own ids and URLs (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Inbox POSTs: the shared inbox and each actor's. Verify, store, 202 (DESIGN.md §2)."""
+"""Inbox POSTs: the shared inbox and each actor's. Verify, store, 202 (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Content negotiation: AS2 for servers, HTML for browsers (DESIGN.md §4)."""
+"""Content negotiation: AS2 for servers, HTML for browsers (FEDERATION.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Where media files live: a small interface, and its implementation on the local disk.
 
-DESIGN.md §3: files go to a directory under the data dir through this interface, so that an
-S3-compatible store can replace it (DESIGN.md §9) without touching the services that use it.
+Files go to a directory under the data dir through this interface, so that an S3-compatible
+store can replace it (deploy/README.md) without touching the services that use it.
 Keys are minted by `services.media` (random tokens); a store never derives them from user input.
 """
 

@@ -1,4 +1,4 @@
-"""An embedded PostgreSQL cluster under the data dir (DESIGN.md §3).
+"""An embedded PostgreSQL cluster under the data dir (docs/architecture.md).
 
 The server binaries come from the `pgserver` wheel. The server runs as a child process on a Unix
 socket inside the data dir, so it is reaped properly and stops with the node. PostgreSQL refuses

@@ -1,4 +1,4 @@
-"""CSRF tokens: one per session, in a hidden field of every form (DESIGN.md §5)."""
+"""CSRF tokens: one per session, in a hidden field of every form."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The command line contract (DESIGN.md §6), exercised as subprocesses on loopback."""
+"""The command line contract (README.md, "Command line"), exercised as subprocesses on loopback."""
 
 from __future__ import annotations
 

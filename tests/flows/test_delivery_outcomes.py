@@ -1,6 +1,6 @@
 """One delivery batch with every kind of answer: each row and each host records what happened.
 
-DESIGN.md §2: 2xx done; 410 gone; 429/503 retry at Retry-After; other 4xx final; 5xx and no
+docs/architecture.md: 2xx done; 410 gone; 429/503 retry at Retry-After; other 4xx final; 5xx and no
 answer retry with backoff; a request our own guard refuses is final; a host failing for days is
 marked unavailable and its pending rows wait for the probe. The batch's outcomes are written
 with a constant number of statements, however many rows the batch holds.

@@ -1,1 +1,1 @@
-"""Interop tests against real peers no one here wrote (DESIGN.md §7)."""
+"""Interop tests against real peers no one here wrote (docs/architecture.md)."""

@@ -1,4 +1,4 @@
-"""Several real nodes in one test, federating over real HTTP on 127.0.0.1 (DESIGN.md §7)."""
+"""Several real nodes in one test, federating over real HTTP on 127.0.0.1 (docs/architecture.md)."""
 
 from __future__ import annotations
 

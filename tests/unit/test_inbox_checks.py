@@ -1,4 +1,4 @@
-"""federation.inbox: the checks an inbox POST passes before it is stored (DESIGN.md §2)."""
+"""federation.inbox: the checks an inbox POST passes before it is stored (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 An embedded object is believed only when it is on the same server as the activity's actor and
 written by that actor; anything else is fetched from its origin (signed by our instance actor)
-and must come back from the host its id names (DESIGN.md §2, FEP-fe34).
+and must come back from the host its id names (docs/architecture.md, FEP-fe34).
 """
 
 from __future__ import annotations

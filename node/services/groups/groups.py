@@ -87,7 +87,7 @@ async def create_group(
 async def provision_group(
     db: Database, urls: Urls, owner_username: str, slug: str, settings: GroupSettings
 ) -> GroupInfo:
-    """`commonroom group create`: districts provision groups by script (DESIGN.md §6)."""
+    """`commonroom group create`: districts provision groups by script (README.md)."""
     validate_group_slug(slug)
     settings.validate()
     async with db.connection() as conn:

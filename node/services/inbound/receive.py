@@ -1,4 +1,4 @@
-"""From a server: check an inbox request and store it (DESIGN.md §2).
+"""From a server: check an inbox request and store it (docs/architecture.md).
 
 verify → store the raw activity with ON CONFLICT (activity_id) DO NOTHING → 202. The inbox
 worker applies it later (node.services.inbound.apply). `admit` is the one hook for the

@@ -21,7 +21,7 @@ class NodeContext:
     # Loopback test mode: peers are addressed over http:// on private addresses.
     loopback: bool = False
     rng: random.Random = field(default_factory=random.Random)
-    # Where uploaded media files go (DESIGN.md §3); None in processes that never touch them.
+    # Where uploaded media files go (docs/architecture.md); None in processes that never touch them.
     media: MediaStore | None = None
 
     @property

@@ -1,4 +1,4 @@
-"""Outbound: the one path by which anything leaves this node (DESIGN.md §2).
+"""Outbound: the one path by which anything leaves this node (docs/architecture.md).
 
 `send` takes who is speaking, the object and its `Audience`, renders the activity through
 federation.render (its own new id, its `to`/`cc`), decides the recipients' inboxes and writes
@@ -9,7 +9,7 @@ to be written at each call site live here once:
 - recipients: the sender's accepted followers elsewhere and the named actors, each reduced to
   one inbox per server by `federation.delivery.select_inboxes` (shared inboxes, except for
   direct messages, which go to personal inboxes); local people are never sent anything;
-- local-only objects are never federated (DESIGN.md §5);
+- local-only objects are never federated (docs/architecture.md, "Visibility");
 - the node's policy (node.services.kernel.policy) has the last word on every inbox.
 """
 

@@ -25,7 +25,7 @@ async def instance_keys(ctx: NodeContext) -> InstanceKeys:
 
 
 def signer_for(key: SigningKey) -> Signer:
-    """A `federation.http` signer that signs with `key` (draft-cavage, DESIGN.md §4)."""
+    """A `federation.http` signer that signs with `key` (draft-cavage, FEDERATION.md)."""
 
     def sign(method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
         return sign_request(method, url, headers, body, key)

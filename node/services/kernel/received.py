@@ -1,4 +1,4 @@
-"""What an inbound handler gets, and what it gives back (DESIGN.md §2, docs/architecture.md).
+"""What an inbound handler gets, and what it gives back (docs/architecture.md).
 
 A handler runs in two steps. First it does what needs the network or may wait (resolve the
 actor, fetch an object from its origin, fetch the missing parents of a reply), outside any

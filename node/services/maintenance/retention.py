@@ -1,6 +1,6 @@
 """How long finished work is kept, and the sweeps that remove it (run by node.jobs.queues).
 
-Queues are tables (DESIGN.md §2), so every activity received and every delivery made stays a
+Queues are tables (docs/architecture.md), so every activity received and every delivery made stays a
 row until something removes it. Applied activities are kept a week, those never applied (a
 reason is on the row) a month, for whoever looks into a federation problem; sent activities two
 weeks after their last delivery ended (the longest retry ends after about three days). Sign-in

@@ -1,4 +1,4 @@
-"""Timelines are queries (DESIGN.md §2): keyset pagination on posts.id, filtered by the
+"""Timelines are queries (docs/architecture.md): keyset pagination on posts.id, filtered by the
 visibility rule in node.storage.visibility."""
 
 from __future__ import annotations
