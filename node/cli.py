@@ -49,37 +49,40 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="DIR")
 
 
-def _user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    user = commands.add_parser("user", help="manage accounts").add_subparsers(
-        dest="user_command", required=True, metavar="SUBCOMMAND"
+Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _create_command(
+    commands: Commands, noun: str, help_noun: str, help_create: str
+) -> argparse.ArgumentParser:
+    """`commonroom NOUN create …`: its parser, with the options every such command takes."""
+    sub = commands.add_parser(noun, help=help_noun).add_subparsers(
+        dest=f"{noun}_command", required=True, metavar="SUBCOMMAND"
     )
-    create = user.add_parser("create", help="create an account")
+    create = sub.add_parser("create", help=help_create)
+    create.add_argument("--data-dir")
+    create.add_argument("--public-url")
+    return create
+
+
+def _user_commands(commands: Commands) -> None:
+    create = _create_command(commands, "user", "manage accounts", "create an account")
     create.add_argument("username")
     create.add_argument("--email", required=True)
     create.add_argument("--password", help="set it now instead of printing a one-time link")
     create.add_argument(
         "--role", default="educator", choices=["admin", "moderator", "educator", "student"]
     )
-    create.add_argument("--data-dir")
-    create.add_argument("--public-url")
 
 
-def _invite_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    invite = commands.add_parser("invite", help="manage invitations").add_subparsers(
-        dest="invite_command", required=True, metavar="SUBCOMMAND"
-    )
-    create = invite.add_parser("create", help="create an invitation code")
+def _invite_commands(commands: Commands) -> None:
+    create = _create_command(commands, "invite", "manage invitations", "create an invitation code")
     create.add_argument("--uses", type=int, help="how many sign-ups it allows (default: any)")
     create.add_argument("--expires", type=float, metavar="DAYS", help="days until it expires")
-    create.add_argument("--data-dir")
-    create.add_argument("--public-url")
 
 
-def _group_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    group = commands.add_parser("group", help="manage groups").add_subparsers(
-        dest="group_command", required=True, metavar="SUBCOMMAND"
-    )
-    create = group.add_parser("create", help="create a discussion group")
+def _group_commands(commands: Commands) -> None:
+    create = _create_command(commands, "group", "manage groups", "create a discussion group")
     create.add_argument("slug", help="the group's handle (letters, digits, underscores)")
     create.add_argument("--owner", required=True, metavar="USERNAME")
     create.add_argument("--name", help="display name (default: the slug)")
@@ -88,8 +91,6 @@ def _group_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
     create.add_argument("--join", default="open", choices=["open", "approval", "invite"])
     create.add_argument("--subjects", default="", help="comma-separated, e.g. 'Maths, Science'")
     create.add_argument("--grades", default="", help="comma-separated, e.g. '7, 8'")
-    create.add_argument("--data-dir")
-    create.add_argument("--public-url")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -41,43 +41,39 @@ async def _answer(request: web.Request, viewer: Account | None, page: PeoplePage
 
 
 Lister = Callable[[NodeContext, Account, Cursor], Awaitable[PeoplePage]]
+Reactors = Callable[[NodeContext, Account | None, int, Cursor], Awaitable[PeoplePage]]
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-async def _follow_list(request: web.Request, lister: Lister) -> web.Response:
+def _follow_list(lister: Lister) -> Handler:
     """Someone here: their list. Someone elsewhere: [] (their server has the list; we would only
     know the part of it that is on this node)."""
-    viewer = auth.viewer(request, "read:accounts")
-    person = await person_of(request)
-    if isinstance(person, RemoteActor):
-        return responses.json([])
-    cursor = cursor_of(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
-    page = await lister(request.app[keys.NODE], person, cursor)
-    return await _answer(request, viewer, page)
+
+    async def handler(request: web.Request) -> web.Response:
+        viewer = auth.viewer(request, "read:accounts")
+        person = await person_of(request)
+        if isinstance(person, RemoteActor):
+            return responses.json([])
+        cursor = cursor_of(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
+        page = await lister(request.app[keys.NODE], person, cursor)
+        return await _answer(request, viewer, page)
+
+    return handler
 
 
-@routes.get("/api/v1/accounts/{id}/followers")
-async def followers(request: web.Request) -> web.Response:
-    return await _follow_list(request, follow_lists.followers)
+def _reactors(people: Reactors) -> Handler:
+    """Who liked or boosted a post, a page at a time."""
+
+    async def handler(request: web.Request) -> web.Response:
+        viewer = auth.viewer(request, "read:accounts")
+        cursor = cursor_of(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
+        page = await people(request.app[keys.NODE], viewer, path_row_id(request), cursor)
+        return await _answer(request, viewer, page)
+
+    return handler
 
 
-@routes.get("/api/v1/accounts/{id}/following")
-async def following(request: web.Request) -> web.Response:
-    return await _follow_list(request, follow_lists.following)
-
-
-@routes.get("/api/v1/statuses/{id}/favourited_by")
-async def favourited_by(request: web.Request) -> web.Response:
-    viewer = auth.viewer(request, "read:accounts")
-    post_id = path_row_id(request)
-    cursor = cursor_of(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
-    page = await reaction_lists.likers(request.app[keys.NODE], viewer, post_id, cursor)
-    return await _answer(request, viewer, page)
-
-
-@routes.get("/api/v1/statuses/{id}/reblogged_by")
-async def reblogged_by(request: web.Request) -> web.Response:
-    viewer = auth.viewer(request, "read:accounts")
-    post_id = path_row_id(request)
-    cursor = cursor_of(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
-    page = await reaction_lists.boosters(request.app[keys.NODE], viewer, post_id, cursor)
-    return await _answer(request, viewer, page)
+routes.get("/api/v1/accounts/{id}/followers")(_follow_list(follow_lists.followers))
+routes.get("/api/v1/accounts/{id}/following")(_follow_list(follow_lists.following))
+routes.get("/api/v1/statuses/{id}/favourited_by")(_reactors(reaction_lists.likers))
+routes.get("/api/v1/statuses/{id}/reblogged_by")(_reactors(reaction_lists.boosters))

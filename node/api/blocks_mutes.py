@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from aiohttp import web
 
@@ -17,6 +17,7 @@ from node.api.present import Person, Presenter
 from node.api.relationships import person_of, relationship
 from node.api.serializers import JSON
 from node.domain.accounts import Account
+from node.services.kernel.context import NodeContext
 from node.services.posts.search import RemoteActor
 from node.services.social import blocks, mutes
 
@@ -45,60 +46,63 @@ async def _accounts(
 
 
 Row = TypeVar("Row", blocks.Block, mutes.Mute)
+Lister = Callable[[NodeContext, Account, int | None], Awaitable[list[Row]]]
+
+
+class BlockAction(Protocol):
+    async def __call__(
+        self, ctx: NodeContext, account: Account, *, local: Account | None = None,
+        remote: RemoteActor | None = None,
+    ) -> None: ...  # fmt: skip
 
 
 async def _people_page(
-    request: web.Request, account: Account, fetch: Callable[[int | None], Awaitable[list[Row]]],
-    service_page: int, who: Callable[[Row], tuple[int | None, int | None]],
+    request: web.Request, scope: str, lister: Lister[Row], service_page: int,
+    who: Callable[[Row], tuple[int | None, int | None]],
 ) -> tuple[list[tuple[Row, JSON]], dict[str, str]]:  # fmt: skip
     """One page of blocked or muted people, in the client API's paging, with Link headers."""
+    account = auth.user(request, scope)
+    ctx = request.app[keys.NODE]
+
+    async def fetch(max_id: int | None) -> list[Row]:
+        return await lister(ctx, account, max_id)
+
     page = page_request(request, default=40, maximum=80)
     found = await window(fetch, lambda row: row.id, page, service_page=service_page)
-    shown = await _accounts(Presenter(request.app[keys.NODE], account), [who(r) for r in found])
+    shown = await _accounts(Presenter(ctx, account), [who(r) for r in found])
     pairs = [(row, entity) for row, entity in zip(found, shown, strict=True) if entity]
     return pairs, link_header(request, [row.id for row in found])
 
 
 @routes.get("/api/v1/blocks")
 async def list_blocks(request: web.Request) -> web.Response:
-    account = auth.user(request, "read:blocks")
-    ctx = request.app[keys.NODE]
-
-    async def fetch(max_id: int | None) -> list[blocks.Block]:
-        return await blocks.list_blocks(ctx, account, max_id)
-
-    found, links = await _people_page(request, account, fetch, blocks.PAGE,
+    found, links = await _people_page(request, "read:blocks", blocks.list_blocks, blocks.PAGE,
                                       lambda b: (b.blocked_account, b.blocked_remote))  # fmt: skip
     return responses.json([entity for _, entity in found], headers=links)
 
 
-@routes.post("/api/v1/accounts/{id}/block")
-async def block(request: web.Request) -> web.Response:
-    account = auth.user(request, "write:blocks")
-    person = await person_of(request)
-    local, remote = sides(person)
-    await blocks.block(request.app[keys.NODE], account, local=local, remote=remote)
-    return responses.json(await relationship(request, account, person, request.match_info["id"]))
+def _toward(act: BlockAction) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Block or unblock the person in the path; the answer is the relationship after it."""
+
+    async def handler(request: web.Request) -> web.Response:
+        account = auth.user(request, "write:blocks")
+        person = await person_of(request)
+        local, remote = sides(person)
+        await act(request.app[keys.NODE], account, local=local, remote=remote)
+        return responses.json(
+            await relationship(request, account, person, request.match_info["id"])
+        )
+
+    return handler
 
 
-@routes.post("/api/v1/accounts/{id}/unblock")
-async def unblock(request: web.Request) -> web.Response:
-    account = auth.user(request, "write:blocks")
-    person = await person_of(request)
-    local, remote = sides(person)
-    await blocks.unblock(request.app[keys.NODE], account, local=local, remote=remote)
-    return responses.json(await relationship(request, account, person, request.match_info["id"]))
+routes.post("/api/v1/accounts/{id}/block")(_toward(blocks.block))
+routes.post("/api/v1/accounts/{id}/unblock")(_toward(blocks.unblock))
 
 
 @routes.get("/api/v1/mutes")
 async def list_mutes(request: web.Request) -> web.Response:
-    account = auth.user(request, "read:mutes")
-    ctx = request.app[keys.NODE]
-
-    async def fetch(max_id: int | None) -> list[mutes.Mute]:
-        return await mutes.list_mutes(ctx, account, max_id)
-
-    found, links = await _people_page(request, account, fetch, mutes.PAGE,
+    found, links = await _people_page(request, "read:mutes", mutes.list_mutes, mutes.PAGE,
                                       lambda m: (m.muted_account, m.muted_remote))  # fmt: skip
     return responses.json(
         [entity | {"mute_expires_at": responses.timestamp(m.expires_at)} for m, entity in found],

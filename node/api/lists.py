@@ -3,6 +3,8 @@ your lists hold someone. Someone else's list is 404, never 403 (services.lists).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+
 from aiohttp import web
 
 from node import keys
@@ -15,11 +17,14 @@ from node.api.params import Params
 from node.api.present import Presenter
 from node.api.relationships import person_of
 from node.api.safety_entities import list_to_api
+from node.domain.accounts import Account
+from node.services.kernel.context import NodeContext
 from node.services.posts.timelines import PostView
 from node.services.social import filters, lists
 from node.services.social.lists import Member, Someone
 
 routes = web.RouteTableDef()
+MemberChange = Callable[[NodeContext, Account, int, Sequence[Someone]], Awaitable[None]]
 
 MEMBERS_PAGE = 80
 
@@ -107,23 +112,22 @@ def _people(params: Params) -> list[Someone]:
     return people
 
 
-@routes.post("/api/v1/lists/{id}/accounts")
-async def add_members(request: web.Request) -> web.Response:
-    """Only people you follow (or asked to follow): anyone else is 404, as on Mastodon."""
-    account = auth.user(request, "write:lists")
-    list_id = path_row_id(request)
-    people = _people(await Params.read(request))
-    await lists.add_members(request.app[keys.NODE], account, list_id, people)
-    return responses.json({})
+def _members(change: MemberChange) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Add people to a list, or take them off it. Only people you follow (or asked to follow)
+    can be added: anyone else is 404, as on Mastodon."""
+
+    async def handler(request: web.Request) -> web.Response:
+        account = auth.user(request, "write:lists")
+        list_id = path_row_id(request)
+        people = _people(await Params.read(request))
+        await change(request.app[keys.NODE], account, list_id, people)
+        return responses.json({})
+
+    return handler
 
 
-@routes.delete("/api/v1/lists/{id}/accounts")
-async def remove_members(request: web.Request) -> web.Response:
-    account = auth.user(request, "write:lists")
-    list_id = path_row_id(request)
-    people = _people(await Params.read(request))
-    await lists.remove_members(request.app[keys.NODE], account, list_id, people)
-    return responses.json({})
+routes.post("/api/v1/lists/{id}/accounts")(_members(lists.add_members))
+routes.delete("/api/v1/lists/{id}/accounts")(_members(lists.remove_members))
 
 
 @routes.get("/api/v1/timelines/list/{id}")

@@ -44,7 +44,8 @@ def filter_result_to_api(match: FilterMatch) -> JSON:
     }
 
 
-def report_to_api(report: Report, target_account: JSON) -> JSON:
+def _report_fields(report: Report) -> JSON:
+    """What the Report entity and the admin's report share."""
     return {
         "id": str(report.id),
         "action_taken": report.resolved_at is not None,
@@ -53,6 +54,11 @@ def report_to_api(report: Report, target_account: JSON) -> JSON:
         "comment": report.comment,
         "forwarded": report.forwarded,
         "created_at": timestamp(report.created_at),
+    }
+
+
+def report_to_api(report: Report, target_account: JSON) -> JSON:
+    return _report_fields(report) | {
         "status_ids": [str(p.post_id) for p in report.posts] or None,
         "rule_ids": None,
         "target_account": target_account,
@@ -64,14 +70,7 @@ def admin_report_to_api(report: Report, reporter: JSON, target: JSON, statuses: 
     Admin::Account), the reported posts the moderator may see as `statuses`, and every
     reported post as it was when reported in `reported_posts` (ours: the evidence stays
     when the author deletes the post)."""
-    return {
-        "id": str(report.id),
-        "action_taken": report.resolved_at is not None,
-        "action_taken_at": timestamp(report.resolved_at),
-        "category": report.category,
-        "comment": report.comment,
-        "forwarded": report.forwarded,
-        "created_at": timestamp(report.created_at),
+    return _report_fields(report) | {
         "updated_at": timestamp(report.created_at),
         "account": {"id": reporter["id"], "username": reporter["username"], "account": reporter},
         "target_account": {"id": target["id"], "username": target["username"], "account": target},

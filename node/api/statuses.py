@@ -107,7 +107,7 @@ def _media_ids(params: Params) -> tuple[int, ...]:
     return tuple(ids)
 
 
-async def _render(request: web.Request, viewer: Account, post_id: int) -> web.Response:
+async def _render(request: web.Request, viewer: Account | None, post_id: int | str) -> web.Response:
     ctx = request.app[keys.NODE]
     post = await visible_post(ctx, viewer, str(post_id))
     return responses.json(await Presenter(ctx, viewer).status(post))
@@ -116,9 +116,7 @@ async def _render(request: web.Request, viewer: Account, post_id: int) -> web.Re
 @routes.get("/api/v1/statuses/{id}")
 async def get_status(request: web.Request) -> web.Response:
     viewer = auth.viewer(request, "read:statuses")
-    ctx = request.app[keys.NODE]
-    post = await visible_post(ctx, viewer, request.match_info["id"])
-    return responses.json(await Presenter(ctx, viewer).status(post))
+    return await _render(request, viewer, request.match_info["id"])
 
 
 @routes.delete("/api/v1/statuses/{id}")

@@ -124,21 +124,11 @@ def _clean_fields(
         name, value = one_line(row.name), one_line(row.value)
         if not name and not value:
             continue
-        number = index + 1
-        if not name:
-            problems[f"field-name-{index}"] = f"Profile field {number} needs a label"
-        elif len(name) > MAX_FIELD_NAME:
-            problems[f"field-name-{index}"] = (
-                f"The label of profile field {number} is too long; use at most {MAX_FIELD_NAME}"
-                " characters"
-            )
-        if not value:
-            problems[f"field-value-{index}"] = f"Profile field {number} needs a value"
-        elif len(value) > MAX_FIELD_VALUE:
-            problems[f"field-value-{index}"] = (
-                f"The value of profile field {number} is too long; use at most {MAX_FIELD_VALUE}"
-                " characters"
-            )
+        for part, text, word, limit in (("name", name, "label", MAX_FIELD_NAME),
+                                        ("value", value, "value", MAX_FIELD_VALUE)):  # fmt: skip
+            problem = _field_problem(index + 1, text, word, limit)
+            if problem:
+                problems[f"field-{part}-{index}"] = problem
         kept.append(ProfileField(name, value))
     if len(kept) > MAX_FIELDS:
         problems["fields"] = (
@@ -177,3 +167,11 @@ def text_to_html(text: str) -> str:
         position = match.last_index
     out.append(html.escape(text[position:], quote=False))
     return "".join(out)
+
+
+def _field_problem(number: int, text: str, word: str, limit: int) -> str | None:
+    if not text:
+        return f"Profile field {number} needs a {word}"
+    if len(text) > limit:
+        return f"The {word} of profile field {number} is too long; use at most {limit} characters"
+    return None

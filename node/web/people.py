@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from node import keys
@@ -27,15 +29,19 @@ async def search(request: web.Request) -> web.Response:
 
 @routes.post("/follow", name="follow")
 async def follow(request: web.Request) -> web.StreamResponse:
-    account = signed_in(request)
-    target = form_text(await request.post(), "target", 500)
-    await follows.follow(request.app[keys.NODE], account, target)
-    raise web.HTTPSeeOther(f"/search?q={target}&followed=1")
+    return await _follow_form(request, follow=True)
 
 
 @routes.post("/unfollow", name="unfollow")
 async def unfollow(request: web.Request) -> web.StreamResponse:
+    return await _follow_form(request, follow=False)
+
+
+async def _follow_form(request: web.Request, *, follow: bool) -> web.StreamResponse:
+    """Follow or unfollow whom the form names, then back to the search for them."""
     account = signed_in(request)
     target = form_text(await request.post(), "target", 500)
-    await follows.unfollow(request.app[keys.NODE], account, target)
-    raise web.HTTPSeeOther(f"/search?q={target}")
+    act = follows.follow if follow else follows.unfollow
+    await act(request.app[keys.NODE], account, target)
+    query = {"q": target, **({"followed": "1"} if follow else {})}
+    raise web.HTTPSeeOther(f"/search?{urlencode(query)}")

@@ -20,6 +20,7 @@ from node.domain.accounts import (
 from node.domain.errors import NotFound, TooManyAttempts, ValidationFailed
 from node.domain.secrets import new_secret, secret_hash
 from node.infra.passwords import hash_password, verify_password
+from node.storage import tokens
 from node.storage.accounts import accounts as store
 from node.storage.accounts import sign_in as failures
 from node.storage.accounts import signup as activation_store
@@ -112,23 +113,32 @@ async def issue_password_link(db: Database, account_id: AccountId) -> PasswordLi
         account = await store.get_account(conn, account_id)
         if account is None:
             raise NotFound("no such account")
-        await store.insert_password_token(conn, account_id, secret_hash(token), expires_at)
+        await tokens.insert_token(
+            conn, tokens.SET_PASSWORD, account_id, secret_hash(token), expires_at
+        )
     return PasswordLink(account=account, token=token)
 
 
 async def account_for_password_token(db: Database, token: str) -> Account:
+    return await account_of_link(db, tokens.SET_PASSWORD, token)
+
+
+async def account_of_link(db: Database, table: tokens.TokenTable, token: str) -> Account:
+    """The account a one-time link is for, without using the link (NotFound if dead)."""
     async with db.connection() as conn:
-        account_id = await store.peek_password_token(conn, secret_hash(token), datetime.now(UTC))
+        account_id = await tokens.peek_token(conn, table, secret_hash(token), datetime.now(UTC))
         account = await store.get_account(conn, account_id) if account_id else None
     if account is None:
-        raise NotFound("this link has expired or was already used")
+        raise NotFound("This link has expired or was already used")
     return account
 
 
 async def set_password_with_token(db: Database, token: str, password: str) -> Account:
     password_hash = await hash_password(validate_password(password))
     async with db.transaction() as conn:
-        account_id = await store.take_password_token(conn, secret_hash(token), datetime.now(UTC))
+        account_id = await tokens.take_token(
+            conn, tokens.SET_PASSWORD, secret_hash(token), datetime.now(UTC)
+        )
         if account_id is None:
             raise NotFound("this link has expired or was already used")
         await store.set_password_hash(conn, account_id, password_hash)

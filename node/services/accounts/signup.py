@@ -35,6 +35,7 @@ from node.infra.mail import Mailer, MailFailed, MailNotConfigured
 from node.infra.passwords import hash_password
 from node.services.accounts import accounts
 from node.services.kernel.context import NodeContext
+from node.storage import tokens
 from node.storage.accounts import accounts as account_store
 from node.storage.accounts import signup as store
 from node.storage.accounts.signup import PendingAccount
@@ -133,7 +134,9 @@ async def sign_up(
             raise SignUpRefused({taken.field: _taken(taken.field, form)}) from None
         await store.mark_signed_up(conn, account.id, needs_approval=policy.needs_approval)
         expires_at = now + VERIFICATION_LINK_LIFETIME
-        await store.insert_verification_token(conn, account.id, secret_hash(token), expires_at)
+        await tokens.insert_token(
+            conn, tokens.CONFIRM_EMAIL, account.id, secret_hash(token), expires_at
+        )
     sent = await _send_confirmation(ctx, mailer, account.email, account.username, token)
     return SignUpResult(account, sent, policy.needs_approval)
 
@@ -159,21 +162,14 @@ def _taken(field: str, form: SignUpForm) -> str:
 
 async def confirmation_account(db: Database, token: str) -> Account:
     """The account a confirmation link is for, without using the link (NotFound if dead)."""
-    async with db.connection() as conn:
-        account_id = await store.peek_verification_token(
-            conn, secret_hash(token), datetime.now(UTC)
-        )
-        account = await account_store.get_account(conn, account_id) if account_id else None
-    if account is None:
-        raise NotFound("This link has expired or was already used")
-    return account
+    return await accounts.account_of_link(db, tokens.CONFIRM_EMAIL, token)
 
 
 async def confirm_email(db: Database, token: str) -> Confirmed:
     """Use a confirmation link: the address is confirmed, the link dies."""
     async with db.transaction() as conn:
-        account_id = await store.take_verification_token(
-            conn, secret_hash(token), datetime.now(UTC)
+        account_id = await tokens.take_token(
+            conn, tokens.CONFIRM_EMAIL, secret_hash(token), datetime.now(UTC)
         )
         if account_id is None:
             raise NotFound("This link has expired or was already used")
@@ -206,7 +202,9 @@ async def resend_confirmation(
         if not await _under_limit(conn, MAIL_PER_RECIPIENT, f"to:{email.lower()}", now):
             return True
         expires_at = now + VERIFICATION_LINK_LIFETIME
-        await store.insert_verification_token(conn, account_id, secret_hash(token), expires_at)
+        await tokens.insert_token(
+            conn, tokens.CONFIRM_EMAIL, account_id, secret_hash(token), expires_at
+        )
         account = await account_store.get_account(conn, account_id)
     assert account is not None
     return await _send_confirmation(ctx, mailer, account.email, account.username, token)

@@ -29,12 +29,18 @@ from node.storage.social.follows import Follow
 log = logging.getLogger(__name__)
 
 
-async def on_follow(ctx: NodeContext, received: Received) -> Write:
+async def _about_our_person(ctx: NodeContext, received: Received) -> tuple[str, RemoteActor]:
+    """(the username of ours the activity's object names, the actor), or Rejected."""
     activity = received.activity
     username = ctx.urls.username_of_actor(activity.object_id or "")
     if username is None:
-        raise Rejected("Follow of something that is not one of our people")
-    follower = await directory.get_actor(ctx, activity.actor)
+        raise Rejected(f"{activity.type} of something that is not one of our people")
+    return username, await directory.get_actor(ctx, activity.actor)
+
+
+async def on_follow(ctx: NodeContext, received: Received) -> Write:
+    activity = received.activity
+    username, follower = await _about_our_person(ctx, received)
 
     async def write(conn: Conn) -> None:
         account = await account_store.get_account_by_username(conn, username)
@@ -139,11 +145,7 @@ def undo_follow(ctx: NodeContext, received: Received) -> Write:
 async def on_block(ctx: NodeContext, received: Received) -> Write:
     """Someone elsewhere blocks one of our people: follows between them end both ways, as
     Mastodon's BlockService does on the receiving side. Nothing else is kept."""
-    activity = received.activity
-    username = ctx.urls.username_of_actor(activity.object_id or "")
-    if username is None:
-        raise Rejected("Block of something that is not one of our people")
-    blocker = await directory.get_actor(ctx, activity.actor)
+    username, blocker = await _about_our_person(ctx, received)
 
     async def write(conn: Conn) -> None:
         account = await account_store.get_account_by_username(conn, username)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import asyncpg
 
 from node.domain.accounts import Account, AccountId, Role
 from node.domain.errors import Conflict
-from node.storage import tokens
 from node.storage.pool import Conn
 
 _COLUMNS = """id, username, email, role, display_name, bio, public_key_pem, created_at,
@@ -94,20 +91,6 @@ async def first_admin(conn: Conn) -> Account | None:
 async def count_accounts(conn: Conn) -> int:
     value: int = await conn.fetchval("SELECT count(*) FROM accounts")
     return value
-
-
-async def insert_password_token(
-    conn: Conn, account_id: AccountId, token_hash: bytes, expires_at: datetime
-) -> None:
-    await tokens.insert_token(conn, "password_tokens", account_id, token_hash, expires_at)
-
-
-async def take_password_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
-    return await tokens.take_token(conn, "password_tokens", token_hash, now)
-
-
-async def peek_password_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
-    return await tokens.peek_token(conn, "password_tokens", token_hash, now)
 
 
 async def get_signing_key(conn: Conn, account_id: int) -> tuple[str, str] | None:

@@ -10,7 +10,6 @@ import asyncpg
 
 from node.domain.accounts import AccountId
 from node.domain.signup import Activation, InviteState, RateLimit, SignUpMode, SignUpPolicy
-from node.storage import tokens
 from node.storage.pool import Conn
 
 
@@ -116,20 +115,6 @@ async def mark_email_verified(conn: Conn, account_id: AccountId) -> None:
         account_id,
     )
     await conn.execute("DELETE FROM email_verification_tokens WHERE account_id = $1", account_id)
-
-
-async def insert_verification_token(
-    conn: Conn, account_id: AccountId, token_hash: bytes, expires_at: datetime
-) -> None:
-    await tokens.insert_token(conn, "email_verification_tokens", account_id, token_hash, expires_at)
-
-
-async def peek_verification_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
-    return await tokens.peek_token(conn, "email_verification_tokens", token_hash, now)
-
-
-async def take_verification_token(conn: Conn, token_hash: bytes, now: datetime) -> AccountId | None:
-    return await tokens.take_token(conn, "email_verification_tokens", token_hash, now)
 
 
 _PENDING_COLUMNS = "id, username, email, created_at, email_verified_at"

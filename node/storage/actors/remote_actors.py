@@ -17,8 +17,9 @@ _COLUMNS = """id, uri, actor_type, username, host, display_name, summary_html, i
 
 
 @dataclass(frozen=True, slots=True)
-class RemoteActor:
-    id: int
+class _ActorDocument:
+    """What we keep of an actor's document, as stored and as written."""
+
     uri: str
     actor_type: str
     username: str
@@ -32,6 +33,11 @@ class RemoteActor:
     key_id: str | None
     public_key_pem: str | None
     manually_approves: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteActor(_ActorDocument):
+    id: int
     fetched_at: datetime
     icon_url: str | None  # avatar, an http(s) URL on the actor's server (hot-linked)
     image_url: str | None  # header
@@ -42,20 +48,7 @@ class RemoteActor:
 
 
 @dataclass(frozen=True, slots=True)
-class RemoteActorFields:
-    uri: str
-    actor_type: str
-    username: str
-    host: str
-    display_name: str
-    summary_html: str
-    inbox: str
-    shared_inbox: str | None
-    followers_uri: str | None
-    url: str | None
-    key_id: str | None
-    public_key_pem: str | None
-    manually_approves: bool
+class RemoteActorFields(_ActorDocument):
     raw: dict[str, Any]
     indexable: bool = False
     icon_url: str | None = None
