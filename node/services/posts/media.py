@@ -81,6 +81,8 @@ async def store_files(
 ) -> list[NewLocalMedia]:
     """Check and clean each image and write its files; the rows are the caller's to insert
     (in the transaction of the post that holds them), or `discard_files` when that fails."""
+    if not uploads:
+        return []
     files = _media_store(ctx)
     stored: list[NewLocalMedia] = []
     try:
@@ -105,6 +107,8 @@ async def store_files(
 
 
 async def discard_files(ctx: NodeContext, stored: Sequence[NewLocalMedia]) -> None:
+    if not stored:
+        return
     files = _media_store(ctx)
     for new in stored:
         await files.delete(new.file_key)
