@@ -262,6 +262,8 @@ class FederationClient:
         except aiohttp.ClientError as exc:
             failure = _client_failure(exc)
             outcome = PostOutcome(None, error=failure.reason, refused=isinstance(failure, Refused))
+        except ValueError:  # the IDNA codec (UnicodeError) on a name no check foresaw
+            outcome = PostOutcome(None, error="invalid URL", refused=True)
         log.debug("POST %s -> %s %s", inbox_url, outcome.status, outcome.error or "")
         return outcome
 
@@ -288,6 +290,8 @@ class FederationClient:
             return Unavailable(f"timed out after {self.timeout:g} s")
         except aiohttp.ClientError as exc:
             return _client_failure(exc)
+        except ValueError:  # the IDNA codec (UnicodeError) on a name no check foresaw
+            return Refused("url", "invalid URL")
 
     async def _follow(
         self,

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,12 +142,46 @@ def _parse_body(
         return InboxRefused(400, "body is not valid JSON")
     if not isinstance(activity, dict):
         return InboxRefused(400, "body is not a JSON object")
+    problem = unstorable(activity)
+    if problem is not None:
+        return InboxRefused(400, problem)
     if not isinstance(activity.get("type"), str):
         return InboxRefused(400, "activity has no type")
     actor = _id_of(activity.get("actor"))
     if actor is None:
         return InboxRefused(400, "activity has no actor id")
     return activity, actor
+
+
+# JSON allows what a JSON store may not: PostgreSQL's jsonb has no U+0000 in text, and an
+# activity is serialised again to be kept (orjson: integers of at most 64 bits, no lone
+# surrogates). Such a body is refused at the door with 400, so a peer does not retry it for days
+# as it would a 5xx.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_MIN_INT, _MAX_INT = -(2**63), 2**64 - 1
+
+
+def unstorable(document: Any) -> str | None:
+    """Why a parsed JSON document cannot be stored and served again, or None."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return "a string in the body holds U+0000"
+            if _LONE_SURROGATE.search(value):
+                return "a string in the body holds a lone surrogate"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if not _MIN_INT <= value <= _MAX_INT:
+                return "a number in the body is larger than 64 bits"
+        elif isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            return "a number in the body is not finite"
+    return None
 
 
 async def _verify_with_rotation(

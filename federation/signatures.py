@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from federation import _cavage, _rfc9421
 from federation.crypto import KeyFormatError, load_private_key, load_public_key
+from federation.vocab import host_of
 
 Scheme = Literal["cavage", "rfc9421"]
 
@@ -234,7 +235,7 @@ def _parse_cavage_request(
         return Rejected(f"unsupported signature algorithm {algorithm!r}")
     signed = params.get("headers", "(created)" if algorithm == "hs2019" else "date").lower().split()
     # Mastodon's order: strength, then the time window, then the digest (FEDERATION.md).
-    problem = _cavage.check_strength(method, signed)
+    problem = _cavage.check_strength(method, signed) or _foreign_host(url, h, signed)
     if problem is not None:
         return Rejected(problem)
     too_old = _check_cavage_window(params, signed, h, now, max_skew)
@@ -289,6 +290,9 @@ def _parse_rfc9421(
     checked = _rfc9421.precheck(method, url, h, body)
     if isinstance(checked, str):
         return Rejected(checked)
+    foreign = _foreign_host(url, h, checked.components)
+    if foreign is not None:
+        return Rejected(foreign)
     created, expires = _epoch(checked.created), _epoch(checked.expires)
     if created is None or (checked.expires is not None and expires is None):
         return Rejected("RFC 9421 created/expires is out of range")
@@ -300,6 +304,17 @@ def _parse_rfc9421(
         return Rejected(problem)
     message = _rfc9421.Message(method, url, dict(h))
     return SignedRequest(checked.key_id, "rfc9421", message=message, body=body)
+
+
+def _foreign_host(url: str, h: Mapping[str, str], signed: Collection[str]) -> str | None:
+    """A request whose signed Host names another server: whoever received it there could
+    replay it here within the window, so it is not ours to accept."""
+    if "host" not in signed:
+        return None
+    sent = h.get("host", "")
+    if host_of(f"{urlsplit(url).scheme}://{sent}") != host_of(url):
+        return f"the signed Host {sent[:100]!r} is not this server"
+    return None
 
 
 def _check_window(

@@ -131,10 +131,23 @@ class AddressPolicy:
         try:
             literal = ipaddress.ip_address(host)
         except ValueError:
-            return None  # a name: judged on its resolved addresses, at connect time
+            # A name: judged on its resolved addresses at connect time, once it is one that
+            # DNS can carry at all (a longer label makes the IDNA codec raise mid-request).
+            return None if is_host_name(host) else ("url", "invalid host name")
         if not self.permits(literal):
             return ("address", f"forbidden address {host}")
         return None
+
+
+def is_host_name(host: str) -> bool:
+    """A name DNS can carry (RFC 1035 §2.3.4): labels of 1 to 63 octets once IDNA-encoded, at
+    most 253 in all."""
+    try:
+        encoded = host.rstrip(".").encode("idna")
+    except UnicodeError:
+        return False
+    labels = encoded.split(b".")
+    return 0 < len(encoded) <= 253 and all(0 < len(label) <= 63 for label in labels)
 
 
 class ForbiddenAddressError(OSError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from federation.http import Fetched
+from federation.http import Fetched, Unavailable
 from federation.inbox import ActorKey
 from federation.parse import parse_actor
 from federation.parse_types import Actor, ParseError
@@ -25,7 +25,12 @@ MAX_IMAGE_URL = 2048
 
 
 class ActorUnavailable(Exception):
-    """The actor could not be fetched or made sense of; the message says why."""
+    """The actor could not be fetched for now (its server is down, slow); try again later."""
+
+
+class ActorRefused(ActorUnavailable):
+    """The actor cannot be had at all: no such actor (404, 410), a URL we will not fetch, or a
+    document that is not its actor. Trying again would give the same answer."""
 
 
 async def get_actor(ctx: NodeContext, uri: str, *, refresh: bool = False) -> RemoteActor:
@@ -45,16 +50,18 @@ async def get_actor(ctx: NodeContext, uri: str, *, refresh: bool = False) -> Rem
 
 async def fetch_actor(ctx: NodeContext, uri: str) -> RemoteActor:
     if ctx.urls.is_local(uri):
-        raise ActorUnavailable(f"{uri} is one of ours, not a remote actor")
+        raise ActorRefused(f"{uri} is one of ours, not a remote actor")
     got = await ctx.http.fetch_json(uri, signer=await instance_signer(ctx))
+    if isinstance(got, Unavailable):
+        raise ActorUnavailable(f"fetching {uri}: {got.reason}")
     if not isinstance(got, Fetched):
-        raise ActorUnavailable(f"fetching {uri}: {type(got).__name__} {getattr(got, 'reason', '')}")
+        raise ActorRefused(f"fetching {uri}: {type(got).__name__} {getattr(got, 'reason', '')}")
     actor = parse_actor(got.document)
     if isinstance(actor, ParseError):
-        raise ActorUnavailable(f"{uri}: {actor.reason}")
+        raise ActorRefused(f"{uri}: {actor.reason}")
     # Origin check: the document must be the one we asked for, served by its own host.
     if actor.id != uri or host_of(actor.id) != host_of(got.url):
-        raise ActorUnavailable(f"{uri}: document id {actor.id} does not match where it came from")
+        raise ActorRefused(f"{uri}: document id {actor.id} does not match where it came from")
     async with ctx.db.transaction() as conn:
         return await store.upsert_remote_actor(conn, _fields(actor, got.document))
 

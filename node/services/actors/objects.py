@@ -7,9 +7,9 @@ and must come back from the host its id names (docs/architecture.md, FEP-fe34).
 
 from __future__ import annotations
 
-from federation.http import Fetched
+from federation.http import Fetched, Gone, NotFound
 from federation.parse import parse_object
-from federation.parse_types import Activity, Object
+from federation.parse_types import Activity, Object, Tombstone
 from federation.vocab import host_of
 from node.services.kernel.context import NodeContext
 from node.services.kernel.instance import instance_signer
@@ -44,3 +44,13 @@ async def fetch_object(ctx: NodeContext, uri: str) -> Object | None:
     if not isinstance(parsed, Object) or host_of(parsed.id) != host_of(got.url):
         return None
     return parsed
+
+
+async def origin_says_deleted(ctx: NodeContext, uri: str) -> bool:
+    """Whether the server an object's id names says it is gone (404, 410 or a Tombstone)."""
+    if ctx.urls.is_local(uri):
+        return False
+    got = await ctx.http.fetch_json(uri, signer=await instance_signer(ctx))
+    if isinstance(got, Gone | NotFound):
+        return True
+    return isinstance(got, Fetched) and isinstance(parse_object(got.document), Tombstone)

@@ -8,10 +8,12 @@ transaction that marks the activity done (node.services.kernel.received).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from federation.parse_types import Object
 from federation.vocab import host_of, visibility_of
+from node.domain.policies import may_see
 from node.domain.text import normalise_tag
 from node.services.actors import directory
 from node.services.actors.objects import fetch_object, trusted_object
@@ -26,6 +28,7 @@ from node.storage.pool import Conn
 from node.storage.posts import extras as extras_store
 from node.storage.posts import polls as poll_store
 from node.storage.posts import posts as post_store
+from node.storage.posts import visibility_facts
 from node.storage.posts.extras import StoredMention
 from node.storage.posts.posts import Post, PostFields
 from node.storage.social import notifications
@@ -41,11 +44,12 @@ async def on_create(ctx: NodeContext, received: Received) -> Write:
     parents = await missing_parents(ctx, note)
 
     async def write(conn: Conn) -> None:
-        if await _counted_as_vote(ctx, conn, note, author):
+        # A vote is signed by its voter: never counted from a group's Announce.
+        if received.announced_by is None and await _counted_as_vote(ctx, conn, note, author):
             return
         for parent in parents:
             await store_remote_post(ctx, conn, *parent)
-        post = await store_remote_post(ctx, conn, note, author)
+        post = await store_remote_post(ctx, conn, note, author, received.announced_by)
         await placement.relay(ctx, conn, post, received.raw)
 
     return write
@@ -62,8 +66,13 @@ async def on_update(ctx: NodeContext, received: Received) -> Write:
         if post is None:
             for parent in parents:
                 await store_remote_post(ctx, conn, *parent)
-            await store_remote_post(ctx, conn, note, author)
+            await store_remote_post(ctx, conn, note, author, received.announced_by)
             return
+        # Whatever the payload says, only the post's stored author changes it (a server could
+        # name a colleague's post and itself as its author).
+        if post.author_remote != author.id:
+            raise Rejected("update of someone else's post")
+        await _in_announcing_group(conn, received, post)
         await _store_poll(conn, post.id, note)
         await media.store_remote_attachments(conn, post.id, note.attachments)
         await post_store.update_post_content(
@@ -73,6 +82,15 @@ async def on_update(ctx: NodeContext, received: Received) -> Write:
         await placement.relay(ctx, conn, post, received.raw)
 
     return write
+
+
+async def _in_announcing_group(conn: Conn, received: Received, post: Post) -> None:
+    """A change a group elsewhere passes on may touch only a post in that group."""
+    if received.announced_by is None:
+        return
+    group = await actor_store.get_remote_actor_by_uri(conn, received.announced_by)
+    if group is None or post.group_remote != group.id:
+        raise Rejected("an announced change to a post outside the announcing group")
 
 
 async def on_delete(ctx: NodeContext, received: Received) -> Write:
@@ -115,6 +133,8 @@ async def _reaction(ctx: NodeContext, received: Received, table: str) -> Write:
             return  # a like or boost of something we do not have: nothing to count
         if post.group_remote == actor.id:
             return  # a group's boost of its own post, for Mastodon: not a reaction
+        if not await _may_react(conn, post, actor, table):
+            raise Rejected(f"a {activity.type} of a post its sender may not see or boost")
         added = await post_store.add_reaction(conn, table, post.id, activity.id, remote_id=actor.id)
         if added and post.author_account is not None:
             kind = "like" if table == "likes" else "boost"
@@ -122,6 +142,15 @@ async def _reaction(ctx: NodeContext, received: Received, table: str) -> Write:
                                        post_id=post.id)  # fmt: skip
 
     return write
+
+
+async def _may_react(conn: Conn, post: Post, actor: RemoteActor, table: str) -> bool:
+    """Only someone who may see a post reacts to it, and only public and unlisted posts can
+    be boosted (as on Mastodon)."""
+    if table == "boosts" and post.visibility not in ("public", "unlisted"):
+        return False
+    viewer = await visibility_facts.viewer_facts(conn, post, remote_id=actor.id)
+    return may_see(visibility_facts.post_facts(post), viewer)
 
 
 async def on_undo_like(ctx: NodeContext, received: Received) -> Write:
@@ -184,14 +213,22 @@ async def _counted_as_vote(ctx: NodeContext, conn: Conn, note: Object, voter: Re
 
 
 async def store_remote_post(
-    ctx: NodeContext, conn: Conn, note: Object, author: RemoteActor
-) -> Post | None:
-    """Store a post from elsewhere; the new row, None when it is known or was deleted."""
+    ctx: NodeContext, conn: Conn, note: Object, author: RemoteActor,
+    announced_by: str | None = None,
+) -> Post | None:  # fmt: skip
+    """Store a post from elsewhere; the new row, None when it is known or was deleted.
+    `announced_by`: the group elsewhere that passed it on (groups/inbound)."""
     if await post_store.is_tombstoned(conn, note.id):
         return None  # deleted before it arrived
     mentioned = [m.href for m in note.mentions]
     visibility = visibility_of(note.to, note.cc, author.followers_uri, mentioned)
     group = await placement.place(ctx, conn, note, author, visibility)
+    if announced_by is not None and not note.is_public:
+        # Only the group vouches for a post its origin would not show us: it is the group's
+        # content, for its members alone, never a followers-only post of its author.
+        if group is None or group.uri != announced_by:
+            raise Rejected("an announced post that is neither public nor in the group")
+        group = dataclasses.replace(group, members_only=True)
     post = await post_store.insert_post(conn, PostFields(
         uri=note.id, author_remote=author.id, object_type=note.type,
         content_html=note.content, summary=note.summary, sensitive=note.sensitive,

@@ -170,3 +170,13 @@ async def thread_root(conn: Conn, post_id: int) -> tuple[int, int | None, int | 
         post_id,
     )
     return (row["thread"], row["group_account"], row["group_remote"]) if row else None
+
+
+async def has_local_member(conn: Conn, group_remote: int) -> bool:
+    """Whether one of our people has joined this group elsewhere (an accepted follow)."""
+    found: bool = await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM follows WHERE followee_remote = $1
+             AND follower_account IS NOT NULL AND state = 'accepted')""",
+        group_remote,
+    )
+    return found
