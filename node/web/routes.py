@@ -14,6 +14,7 @@ from node.web import (
     ops,
     people,
     posting,
+    security,
     sign_in,
     sign_up,
     timelines,
@@ -36,6 +37,7 @@ def setup_routes(app: web.Application) -> None:
         admin.routes,
         follow_requests.routes,
         settings_routes.routes,
+        security.routes,
         media_routes.routes,
         feed_routes.routes,
         groups.routes,  # before group_pages: /groups/new is not a group
