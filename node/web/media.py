@@ -25,14 +25,18 @@ _YEAR = 365 * 24 * 3600
 # Served files are pixels only. Should something else ever be stored, `sandbox` and
 # `default-src 'none'` keep it from running script or loading anything when opened directly.
 _FILE_HEADERS = {
-    "Cache-Control": f"public, max-age={_YEAR}, immutable",
     "X-Content-Type-Options": "nosniff",
     "Content-Disposition": "inline",
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
     "sandbox",
-    "Cross-Origin-Resource-Policy": "cross-origin",
-    "Access-Control-Allow-Origin": "*",
+    "Cross-Origin-Resource-Policy": "cross-origin",  # other servers' pages show our images
 }
+# Public files may sit in shared caches and be read by scripts anywhere. Those of a post with a
+# narrower audience stay in the viewer's own browser cache, and no other site's script may read
+# them (an <img> elsewhere still shows them: followers on other servers see them that way).
+_PUBLIC_FILE = {"Cache-Control": f"public, max-age={_YEAR}, immutable",
+                "Access-Control-Allow-Origin": "*"}  # fmt: skip
+_PRIVATE_FILE = {"Cache-Control": f"private, max-age={_YEAR}, immutable"}
 
 
 @routes.post("/media", name="media_upload")
@@ -88,7 +92,7 @@ async def serve(request: web.Request) -> web.StreamResponse:
     if found is None:
         return web.Response(status=404, text="No such file")
     etag = f'"{key}"'  # a key names one immutable file
-    headers = {**_FILE_HEADERS, "ETag": etag}
+    headers = {**_FILE_HEADERS, **(_PUBLIC_FILE if found.public else _PRIVATE_FILE), "ETag": etag}
     if request.headers.get("If-None-Match") == etag:
         return web.Response(status=304, headers=headers)
     return web.Response(body=found.data, content_type=found.content_type, headers=headers)

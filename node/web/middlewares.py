@@ -14,10 +14,9 @@ from node import keys
 from node.domain.errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from node.logs import request_id_var
 from node.routing import is_csrf_exempt
-from node.services.accounts import accounts
 from node.web import csrf
 from node.web.render import render
-from node.web.session import signed_in_account_id
+from node.web.session import signed_in_account
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +121,9 @@ async def _error_page(
 
 @web.middleware
 async def current_account(request: web.Request, handler: Handler) -> web.StreamResponse:
-    account_id = await signed_in_account_id(request)
-    if account_id is not None:
-        account = await accounts.get_account(request.app[keys.DATABASE], account_id)
-        if account is not None:
-            request[keys.CURRENT_ACCOUNT] = account
+    account = await signed_in_account(request)
+    if account is not None:
+        request[keys.CURRENT_ACCOUNT] = account
     return await handler(request)
 
 

@@ -14,6 +14,7 @@ from node.web import (
     ops,
     people,
     posting,
+    security,
     sign_in,
     sign_up,
     timelines,
@@ -21,6 +22,7 @@ from node.web import (
 from node.web import feeds as feed_routes
 from node.web import media as media_routes
 from node.web import settings as settings_routes
+from node.web.headers import protect_pages
 
 STATIC_PREFIX = "/static/"
 STATIC_MAX_AGE = 7 * 24 * 3600
@@ -36,6 +38,7 @@ def setup_routes(app: web.Application) -> None:
         admin.routes,
         follow_requests.routes,
         settings_routes.routes,
+        security.routes,
         media_routes.routes,
         feed_routes.routes,
         groups.routes,  # before group_pages: /groups/new is not a group
@@ -46,6 +49,7 @@ def setup_routes(app: web.Application) -> None:
         app.router.add_routes(table)
     app.router.add_static("/static", static_dir(), name="static", append_version=True)
     app.on_response_prepare.append(_cache_static)
+    app.on_response_prepare.append(protect_pages)
 
 
 async def _cache_static(request: web.Request, response: web.StreamResponse) -> None:

@@ -1,4 +1,5 @@
-"""The settings page of a signed-in person: their profile, avatar and header, privacy choices.
+"""The settings page of a signed-in person: their profile, avatar and header, privacy choices,
+password, signed-in browsers and authorised apps (the last three in node.web.security).
 
 The profile form goes through the CSRF middleware like every form. The image forms are exempt
 from it only because it buffers the whole body under the app's limit (smaller than an image
@@ -28,7 +29,7 @@ from node.domain.profiles import (
 )
 from node.routing import csrf_exempt
 from node.services.profiles import profiles
-from node.web import csrf
+from node.web import csrf, security
 from node.web.forms import form_text
 from node.web.render import render
 from node.web.uploads import read_upload_form
@@ -37,19 +38,17 @@ routes = web.RouteTableDef()
 
 _SLOTS = "{slot:avatar|header}"
 _MAX_ROWS = 16  # rows read from a (possibly forged) form; more than MAX_FIELDS is refused
+_SERVERS = " Other servers get the change within a few minutes."
 _SAVED = {
-    "profile": "Your profile is saved.",
-    "avatar": "Your profile picture is saved.",
-    "header": "Your header image is saved.",
+    "profile": "Your profile is saved." + _SERVERS,
+    "avatar": "Your profile picture is saved." + _SERVERS,
+    "header": "Your header image is saved." + _SERVERS,
+    **security.MESSAGES,
 }
 _EXPIRED = "This form has expired. Go back, reload the page and retry."
 
 
-def _signed_in(request: web.Request) -> Account:
-    account: Account | None = request.get(keys.CURRENT_ACCOUNT)
-    if account is None:
-        raise web.HTTPSeeOther("/sign-in?next=/settings")
-    return account
+_signed_in = security.signed_in
 
 
 @routes.get("/settings", name="settings")
@@ -89,6 +88,15 @@ async def save_profile(request: web.Request) -> web.Response:
     except ProfileRefused as refused:
         return await _page(request, account, edit, refused.problems, status=422)
     raise web.HTTPSeeOther("/settings?saved=profile")
+
+
+@routes.post("/settings/password")
+async def change_password(request: web.Request) -> web.Response:
+    account = _signed_in(request)
+    problems = await security.change_password(request, account)
+    if problems:
+        return await _page_as_saved(request, account, problems, status=422)
+    raise web.HTTPSeeOther("/settings?saved=password")
 
 
 @routes.post(f"/settings/{_SLOTS}")
@@ -146,6 +154,7 @@ async def _page(
         "problems": problems,
         "saved": saved,
         "view": await profiles.profile_view(request.app[keys.NODE], account),
+        **await security.security_context(request, account),
         "limits": {
             "display_name": MAX_DISPLAY_NAME, "bio": MAX_BIO, "fields": MAX_FIELDS,
             "field_name": MAX_FIELD_NAME, "field_value": MAX_FIELD_VALUE,

@@ -24,6 +24,7 @@ from node.storage import tokens
 from node.storage.accounts import accounts as store
 from node.storage.accounts import sign_in as failures
 from node.storage.accounts import signup as activation_store
+from node.storage.accounts import web_sessions
 from node.storage.pool import Database
 
 PASSWORD_LINK_LIFETIME = timedelta(days=2)
@@ -142,11 +143,35 @@ async def set_password_with_token(db: Database, token: str, password: str) -> Ac
         if account_id is None:
             raise NotFound("this link has expired or was already used")
         await store.set_password_hash(conn, account_id, password_hash)
+        # Whoever asked for the link may have lost control of a signed-in browser: end them all.
+        await web_sessions.delete_sessions_of(conn, account_id)
         # The link was mailed to the account's address, so following it confirms the address.
         await activation_store.mark_email_verified(conn, account_id)
         account = await store.get_account(conn, account_id)
     assert account is not None
     return account
+
+
+async def change_password(
+    db: Database,
+    account: Account,
+    current: str,
+    new: str,
+    *,
+    keep_session: str | None,
+    client_addr: str,
+) -> None:
+    """Change a password knowing the current one (checked and throttled as at sign-in); every
+    other signed-in browser of the account is signed out, the one making the change is kept."""
+    try:
+        await authenticate(db, account.username, current, client_addr)
+    except ValidationFailed:
+        raise ValidationFailed("current_password", "that is not your current password") from None
+    password_hash = await hash_password(validate_password(new))
+    keep = secret_hash(keep_session) if keep_session else None
+    async with db.transaction() as conn:
+        await store.set_password_hash(conn, account.id, password_hash)
+        await web_sessions.delete_sessions_of(conn, account.id, keep)
 
 
 async def ensure_first_admin(db: Database, host: str) -> PasswordLink | None:

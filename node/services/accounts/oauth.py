@@ -25,6 +25,7 @@ from node.domain.oauth import (
     OAuthApp,
     OAuthError,
     RegisteredApp,
+    TokenId,
     check_challenge,
     clean_app_name,
     clean_website,
@@ -270,6 +271,18 @@ async def grant_for(db: Database, access_token: str) -> Grant | None:
         return None
     async with db.connection() as conn:
         return await store.grant_for_token(conn, secret_hash(access_token))
+
+
+async def authorised_apps(db: Database, account: Account) -> list[Grant]:
+    """The live tokens acting for this person (the settings page lists them)."""
+    async with db.connection() as conn:
+        return await store.grants_of_account(conn, account.id)
+
+
+async def revoke_for_account(db: Database, account: Account, token_id: TokenId) -> bool:
+    """The person revokes an app's token from the settings page: the API refuses it after."""
+    async with db.transaction() as conn:
+        return await store.revoke_token_of_account(conn, token_id, account.id)
 
 
 # -- Idempotency-Key of POST /api/v1/statuses ------------------------------------------------

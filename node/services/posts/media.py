@@ -47,8 +47,12 @@ _ORPHAN_BATCH = 100
 
 @dataclass(frozen=True, slots=True)
 class MediaFile:
+    """A stored file; `public`: anyone may cache it (a profile or group picture, or attached to
+    a public or unlisted post), else it belongs to a post with a narrower audience or none."""
+
     data: bytes
     content_type: str
+    public: bool
 
 
 # -- From a local person --------------------------------------------------------------------
@@ -182,7 +186,11 @@ async def read_file(ctx: NodeContext, key: str) -> MediaFile | None:
     if not is_valid_key(key):
         return None
     data = await _media_store(ctx).get(key)
-    return MediaFile(data, content_type_of_key(key)) if data is not None else None
+    if data is None:
+        return None
+    async with ctx.db.connection() as conn:
+        public = await store.attachment_is_public(conn, key)
+    return MediaFile(data, content_type_of_key(key), public=public is not False)
 
 
 async def delete_orphans(ctx: NodeContext, older_than: timedelta = ORPHAN_AGE) -> int:

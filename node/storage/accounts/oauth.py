@@ -126,8 +126,10 @@ async def grant_for_token(conn: Conn, token_hash: bytes) -> Grant | None:
             WHERE t.token_hash = $1 AND t.revoked_at IS NULL""",
         token_hash,
     )
-    if row is None:
-        return None
+    return _grant(row) if row else None
+
+
+def _grant(row: asyncpg.Record) -> Grant:
     return Grant(TokenId(row["id"]), _app(row, "app_"), row["account_id"],
                  frozenset(row["scopes"]), row["created_at"])  # fmt: skip
 
@@ -154,6 +156,28 @@ async def revoke(conn: Conn, secret_hash: bytes, app_id: AppId) -> bool:
         """UPDATE oauth_tokens SET revoked_at = now(), refresh_hash = NULL
            WHERE (token_hash = $1 OR refresh_hash = $1) AND app_id = $2 AND revoked_at IS NULL""",
         secret_hash, app_id,
+    )  # fmt: skip
+    return result != "UPDATE 0"
+
+
+async def grants_of_account(conn: Conn, account_id: int) -> list[Grant]:
+    """The live tokens acting for a person, newest first (the settings page's apps)."""
+    rows = await conn.fetch(
+        f"""SELECT t.id, t.account_id, t.scopes, t.created_at, {_APP_OF}
+            FROM oauth_tokens t JOIN oauth_apps a ON a.id = t.app_id
+            WHERE t.account_id = $1 AND t.revoked_at IS NULL
+            ORDER BY t.created_at DESC, t.id DESC""",
+        account_id,
+    )
+    return [_grant(row) for row in rows]
+
+
+async def revoke_token_of_account(conn: Conn, token_id: TokenId, account_id: int) -> bool:
+    """The person revokes one of their tokens (its refresh token goes with it)."""
+    result: str = await conn.execute(
+        """UPDATE oauth_tokens SET revoked_at = now(), refresh_hash = NULL
+           WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL""",
+        token_id, account_id,
     )  # fmt: skip
     return result != "UPDATE 0"
 

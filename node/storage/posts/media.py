@@ -133,3 +133,17 @@ async def delete_unattached(conn: Conn, older_than: timedelta, limit: int) -> li
         older_than, limit,
     )  # fmt: skip
     return [_media(row) for row in rows]
+
+
+async def attachment_is_public(conn: Conn, key: str) -> bool | None:
+    """Whether the post a stored file (or its thumbnail) is attached to is public or unlisted:
+    None when no attachment has this key (profile and group pictures), False for a post of a
+    narrower audience and for an upload no post took yet."""
+    row = await conn.fetchrow(
+        """SELECT p.visibility FROM media m LEFT JOIN posts p ON p.id = m.post_id
+           WHERE m.file_key = $1 OR m.thumbnail_key = $1""",
+        key,
+    )
+    if row is None:
+        return None
+    return row["visibility"] in {"public", "unlisted"}

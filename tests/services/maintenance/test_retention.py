@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from node.jobs.queues import build_runner
 from node.jobs.runner import Queue, WorkerRunner
+from node.services.accounts import sessions
 from node.services.kernel.context import NodeContext
 from node.services.maintenance import retention
 from node.services.posts import media
@@ -85,6 +86,22 @@ async def test_throttling_rows_go_once_no_window_counts_them(ctx: NodeContext) -
 
     assert len(await _left(ctx, "SELECT failed_at FROM sign_in_failures")) == 1
     assert len(await _left(ctx, "SELECT at FROM rate_limit_events")) == 1
+
+
+async def test_web_sessions_go_when_their_lifetime_ends(ctx: NodeContext) -> None:
+    ana = await local_person(ctx, "ana")
+    old = await sessions.start_session(ctx.db, ana.id, "old browser", "10.0.0.1")
+    fresh = await sessions.start_session(ctx.db, ana.id, "new browser", "10.0.0.1")
+    async with ctx.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE web_sessions SET created_at = $1 WHERE user_agent = 'old browser'",
+            NOW - timedelta(days=31),
+        )
+
+    assert await retention.prune_throttles(ctx, NOW) == 1
+
+    assert await sessions.session_account(ctx.db, old) is None
+    assert await sessions.session_account(ctx.db, fresh) == ana
 
 
 async def test_the_node_sweeps_uploads_no_post_took(ctx: NodeContext) -> None:
