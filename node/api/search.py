@@ -35,7 +35,7 @@ async def search_v2(request: web.Request) -> web.Response:
     wanted = query.text("type", 20)
     if wanted and wanted not in TYPES:
         raise unprocessable(f"Validation failed: type must be one of {', '.join(TYPES)}")
-    limit = min(max(query.integer("limit", high=10**6) or 20, 1), 40)
+    limit = query.limit(20, 40)
     offset = query.integer("offset", high=10**6) or 0
     text = query.text("q", search.MAX_QUERY) or ""
     body: dict[str, list[Any]] = {kind: [] for kind in TYPES}
