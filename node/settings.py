@@ -26,11 +26,19 @@ class Settings:
     secret_key: str
     smtp_url: str | None
     federation_loopback: bool
+    # Where the running code's source is (AGPL-3.0 §13); "" means this node's own /source.
+    source_url: str = ""
 
     @property
     def public_host(self) -> str:
         """host[:port] of the node's identity, as it appears in actor ids and handles."""
         return urlsplit(self.public_url).netloc
+
+    @property
+    def source_code_url(self) -> str:
+        """A URI of this node's source: COMMONROOM_SOURCE_URL, else the tarball of the running
+        version that `GET /source` serves."""
+        return self.source_url or f"{self.public_url}/source"
 
     @property
     def secure_cookies(self) -> bool:
@@ -59,6 +67,7 @@ class Settings:
             secret_key=env.get("COMMONROOM_SECRET_KEY") or "",
             smtp_url=env.get("COMMONROOM_SMTP_URL") or None,
             federation_loopback=env.get("COMMONROOM_FEDERATION_LOOPBACK", "") in {"1", "true"},
+            source_url=parse_source_url(env.get("COMMONROOM_SOURCE_URL", "")),
         )
 
     def with_secret_key(self) -> Settings:
@@ -108,3 +117,14 @@ def ensure_data_dir(path: Path) -> None:
         probe.unlink()
     except OSError as error:
         raise ConfigError(f"data dir {path} is not writable: {error.strerror}") from None
+
+
+def parse_source_url(value: str) -> str:
+    """COMMONROOM_SOURCE_URL: an absolute http(s) URL, or empty for this node's /source."""
+    value = value.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"source URL {value!r} must be an http(s) URL")
+    return value

@@ -51,13 +51,21 @@ async def search_v2(request: web.Request) -> web.Response:
                 people.append(person)
         body["accounts"] = [await presenter.account(p) for p in people[:limit]]
     if wanted in (None, "hashtags"):
-        body["hashtags"] = [
-            {"name": t.tag, "url": f"{ctx.urls.base}/tags/{t.tag}", "history": []}
-            for t in found.tags[:limit]
-        ]
+        body["hashtags"] = [_tag(ctx.urls.base, t.tag, signed_in=viewer is not None)
+                            for t in found.tags[:limit]]  # fmt: skip
     if wanted in (None, "statuses"):
         body["statuses"] = await presenter.statuses(found.posts[:limit])
     return responses.json(body)
+
+
+def _tag(base: str, name: str, *, signed_in: bool) -> dict[str, Any]:
+    """Mastodon's Tag (REST::TagSerializer). Tags have no table of their own here, so the `id`
+    is the normalised name: a string, unique and stable, as the entity asks. Nobody follows a
+    tag here yet, so `following` is false; it is sent only to a signed-in viewer, as there."""
+    tag: dict[str, Any] = {"id": name, "name": name, "url": f"{base}/tags/{name}", "history": []}
+    if signed_in:
+        tag["following"] = False
+    return tag
 
 
 async def _person(request: web.Request, hit: AccountHit) -> Person | None:
