@@ -85,7 +85,7 @@ async def search_accounts(request: web.Request) -> web.Response:
     query = Params({}, request.query)
     text = query.text("q", search.MAX_QUERY) or ""
     limit = query.limit(40, 80)
-    offset = query.integer("offset", high=10**6) or 0
+    offset = query.offset()
     if not text.strip():
         return responses.json([])
     found = await search.search(ctx, viewer, text)

@@ -95,6 +95,10 @@ class Params:
         value = whole_number(self.text("limit", 40))
         return default if value is None else min(max(value, 1), maximum)
 
+    def offset(self, maximum: int = 10**6) -> int:
+        """How many results to skip; a value that is not a number is 0, as Mastodon's `to_i`."""
+        return min(whole_number(self.text("offset", 40)) or 0, maximum)
+
     def sub(self, name: str) -> Params:
         """Nested parameters: `poll[options][]` in a form, `{"poll": {"options": []}}` in JSON."""
         nested: dict[str, Any] = {}

@@ -36,7 +36,7 @@ async def search_v2(request: web.Request) -> web.Response:
     if wanted and wanted not in TYPES:
         raise unprocessable(f"Validation failed: type must be one of {', '.join(TYPES)}")
     limit = query.limit(20, 40)
-    offset = query.integer("offset", high=10**6) or 0
+    offset = query.offset()
     text = query.text("q", search.MAX_QUERY) or ""
     body: dict[str, list[Any]] = {kind: [] for kind in TYPES}
     if not text.strip():

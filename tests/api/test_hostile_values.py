@@ -183,6 +183,9 @@ async def test_a_limit_in_other_digits_is_the_default_page_and_a_vote_in_them_is
         assert len(await response.json()) == 4, "the default page holds every post"
     one = await client.get("/api/v1/timelines/home", params={"limit": "1"}, headers=auth)
     assert len(await one.json()) == 1
+    for path in ("/api/v2/search", "/api/v1/accounts/search"):
+        found = await client.get(path, params={"q": "bo", "offset": "٣"}, headers=auth)
+        assert found.status == 200, "a bad offset is none, as on Mastodon"
     polls = await (await client.get("/api/v1/timelines/home", headers=auth)).json()
     poll_id = next(status["poll"]["id"] for status in polls if status["poll"])
     vote = await client.post(
