@@ -112,8 +112,8 @@ async def test_search_finds_people_tags_and_visible_posts(client: Client) -> Non
     ).json()
     assert len(own["statuses"]) == 2, "the author finds their own followers-only post"
     assert len(anonymous["statuses"]) <= 1
-    bad = await client.get("/api/v2/search", params={"q": "x", "type": "everything"})
-    assert bad.status == 422
+    other = await client.get("/api/v2/search", params={"q": "ana", "type": "everything"})
+    assert await other.json() == {"accounts": [], "hashtags": [], "statuses": []}, "as Mastodon"
     assert await (await client.get("/api/v2/search")).json() == {
         "accounts": [],
         "hashtags": [],
