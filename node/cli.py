@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from node import __version__, commands
 from node.errors import ConfigError
@@ -49,7 +50,8 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="DIR")
 
 
-Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+# A string: argparse._SubParsersAction is generic only to type checkers on Python 3.11.
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _create_command(
