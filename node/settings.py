@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from node.domain.numbers import whole_number
 from node.errors import ConfigError
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -88,9 +89,10 @@ class Settings:
 
 def parse_listen(value: str) -> tuple[str, int]:
     host, sep, port_text = value.rpartition(":")
-    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    port = whole_number(port_text, maximum=65535) if port_text == port_text.strip() else None
+    if not sep or not host or not port:
         raise ConfigError(f"listen address {value!r} is not HOST:PORT")
-    return host.strip("[]"), int(port_text)
+    return host.strip("[]"), port
 
 
 def parse_public_url(value: str) -> str:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from node.domain.inputs import clean_pairs, clean_text, clean_value
 from node.domain.numbers import whole_number
+from node.errors import ConfigError
+from node.settings import parse_listen
 
 
 def test_nul_goes_and_surrogates_become_characters_or_replacement() -> None:
@@ -26,3 +30,10 @@ def test_only_ascii_digits_are_numbers() -> None:
     for text in ("¹", "٣", "-1", "1e5", "", None, "9" * 19, "²3"):
         assert whole_number(text) is None, text
     assert whole_number("10", maximum=9) is None
+
+
+def test_a_listen_port_in_other_digits_is_a_config_error_not_a_crash() -> None:
+    assert parse_listen("[::1]:8080") == ("::1", 8080)
+    for value in ("host:¹", "host:٣", "host:0", "host:65536", "host:", "host: 80"):
+        with pytest.raises(ConfigError):
+            parse_listen(value)
