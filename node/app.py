@@ -19,6 +19,7 @@ from node.fedi.routes import setup_fedi_routes
 from node.infra.media_store import LocalMediaStore
 from node.metrics import PoolCollector, http_metrics, queue_gauge
 from node.paths import templates_dir
+from node.routing import clean_url
 from node.services.kernel.context import NodeContext, federation_client
 from node.settings import Settings
 from node.storage.pool import Database
@@ -33,7 +34,9 @@ MAX_REQUEST_BODY = 1024 * 1024 * 12
 def create_app(settings: Settings) -> web.Application:
     if not settings.database_url or not settings.secret_key:
         raise ConfigurationMissing("create_app needs settings with a database URL and secret key")
-    app = web.Application(middlewares=[observe, error_pages], client_max_size=MAX_REQUEST_BODY)
+    app = web.Application(
+        middlewares=[clean_url, observe, error_pages], client_max_size=MAX_REQUEST_BODY
+    )
     app[keys.SETTINGS] = settings
     registry = CollectorRegistry()
     app[keys.METRICS_REGISTRY] = registry

@@ -9,6 +9,9 @@ from typing import TypeVar
 
 import aiohttp_session
 from aiohttp import web
+from multidict import MultiDict
+
+from node.domain.inputs import clean_pairs, clean_text
 
 _CSRF_EXEMPT = "_commonroom_csrf_exempt"
 
@@ -40,3 +43,21 @@ async def session_token_matches(request: web.Request, key: str, sent: str) -> bo
     session = await aiohttp_session.get_session(request)
     expected = session.get(key)
     return isinstance(expected, str) and hmac.compare_digest(expected, sent)
+
+
+@web.middleware
+async def clean_url(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """The URL's path segments and query string cleaned of what PostgreSQL cannot store
+    (node.domain.inputs), for every edge at once: first in the chain, so every middleware and
+    handler reads the cleaned values. (Only U+0000 can get this far: aiohttp decodes a URL's
+    bytes with replacement, so no surrogate does.)"""
+    info = request.match_info
+    for name, value in list(info.items()):
+        if isinstance(value, str) and "\x00" in value:
+            info[name] = clean_text(value)
+    if "\x00" not in request.query_string and "\x00" not in "".join(request.query.keys()):
+        return await handler(request)
+    query = MultiDict(clean_pairs(request.query.items()))
+    return await handler(request.clone(rel_url=request.rel_url.with_query(query)))

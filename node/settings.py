@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from node.domain.numbers import whole_number
 from node.errors import ConfigError
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -26,11 +27,19 @@ class Settings:
     secret_key: str
     smtp_url: str | None
     federation_loopback: bool
+    # Where the running code's source is (AGPL-3.0 §13); "" means this node's own /source.
+    source_url: str = ""
 
     @property
     def public_host(self) -> str:
         """host[:port] of the node's identity, as it appears in actor ids and handles."""
         return urlsplit(self.public_url).netloc
+
+    @property
+    def source_code_url(self) -> str:
+        """A URI of this node's source: COMMONROOM_SOURCE_URL, else the tarball of the running
+        version that `GET /source` serves."""
+        return self.source_url or f"{self.public_url}/source"
 
     @property
     def secure_cookies(self) -> bool:
@@ -59,6 +68,7 @@ class Settings:
             secret_key=env.get("COMMONROOM_SECRET_KEY") or "",
             smtp_url=env.get("COMMONROOM_SMTP_URL") or None,
             federation_loopback=env.get("COMMONROOM_FEDERATION_LOOPBACK", "") in {"1", "true"},
+            source_url=parse_source_url(env.get("COMMONROOM_SOURCE_URL", "")),
         )
 
     def with_secret_key(self) -> Settings:
@@ -79,9 +89,10 @@ class Settings:
 
 def parse_listen(value: str) -> tuple[str, int]:
     host, sep, port_text = value.rpartition(":")
-    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    port = whole_number(port_text, maximum=65535) if port_text == port_text.strip() else None
+    if not sep or not host or not port:
         raise ConfigError(f"listen address {value!r} is not HOST:PORT")
-    return host.strip("[]"), int(port_text)
+    return host.strip("[]"), port
 
 
 def parse_public_url(value: str) -> str:
@@ -108,3 +119,14 @@ def ensure_data_dir(path: Path) -> None:
         probe.unlink()
     except OSError as error:
         raise ConfigError(f"data dir {path} is not writable: {error.strerror}") from None
+
+
+def parse_source_url(value: str) -> str:
+    """COMMONROOM_SOURCE_URL: an absolute http(s) URL, or empty for this node's /source."""
+    value = value.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"source URL {value!r} must be an http(s) URL")
+    return value

@@ -84,8 +84,8 @@ async def search_accounts(request: web.Request) -> web.Response:
     ctx = request.app[keys.NODE]
     query = Params({}, request.query)
     text = query.text("q", search.MAX_QUERY) or ""
-    limit = min(max(query.integer("limit", high=10**6) or 40, 1), 80)
-    offset = query.integer("offset", high=10**6) or 0
+    limit = query.limit(40, 80)
+    offset = query.offset()
     if not text.strip():
         return responses.json([])
     found = await search.search(ctx, viewer, text)

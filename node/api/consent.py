@@ -12,9 +12,11 @@ from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
+from multidict import MultiDict
 
 from node import keys
 from node.domain.accounts import Account
+from node.domain.inputs import clean_pairs
 from node.domain.oauth import OOB, OAuthError
 from node.routing import csrf_exempt, session_token, session_token_matches
 from node.services.accounts import oauth
@@ -57,7 +59,7 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
 @csrf_exempt  # checked below against this page's own token
 async def authorize(request: web.Request) -> web.StreamResponse:
     account = _signed_in(request)
-    form = await request.post()
+    form = MultiDict(clean_pairs((await request.post()).items()))
     sent = form.get(FIELD)
     if not isinstance(sent, str) or not await session_token_matches(request, _SESSION_KEY, sent):
         raise web.HTTPForbidden(text="This form has expired. Go back, reload the page and retry.")

@@ -9,13 +9,12 @@ field.
 
 from __future__ import annotations
 
-import orjson
 from aiohttp import web
 
 from node import keys
 from node.api import auth, responses
 from node.api.errors import unprocessable
-from node.api.params import Params
+from node.api.params import Params, json_document
 from node.api.serializers import JSON, credential_account_to_api
 from node.domain.accounts import Account
 from node.domain.media import MAX_DESCRIPTION
@@ -110,8 +109,8 @@ async def _json_rows(request: web.Request) -> Params | None:
     if "json" not in request.content_type.lower() or not request.body_exists:
         return None
     try:  # the body was already read and parsed by Params.read; this is its cached copy
-        document = orjson.loads(await request.read())
-    except orjson.JSONDecodeError:
+        document = json_document(await request.read())
+    except ValueError:
         return None
     rows = document.get("fields_attributes") if isinstance(document, dict) else None
     if not isinstance(rows, list):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import orjson
 from aiohttp import web
 from multidict import MultiMapping
 
@@ -19,7 +18,7 @@ from node import keys
 from node.api import auth, responses
 from node.api.errors import not_found
 from node.api.ids import parse_row_id, path_row_id
-from node.api.params import Params
+from node.api.params import Params, json_document
 from node.api.safety_entities import filter_to_api
 from node.services.social import filters
 from node.services.social.filters import FilterDraft, KeywordChange
@@ -109,8 +108,8 @@ async def _keyword_items(request: web.Request) -> list[Params]:
 
 def _json_items(raw: bytes) -> list[Params]:
     try:
-        document = orjson.loads(raw) if raw.strip() else {}
-    except orjson.JSONDecodeError:
+        document = json_document(raw) if raw.strip() else {}
+    except ValueError:
         return []
     value = document.get("keywords_attributes") if isinstance(document, dict) else None
     if isinstance(value, dict):  # Rails' {"0": {...}, "1": {...}}

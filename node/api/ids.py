@@ -8,17 +8,16 @@ else is "not found", never an error.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Final
 
 from aiohttp import web
 
 from node.api.errors import not_found
+from node.domain.numbers import whole_number
 
 REMOTE_BASE: Final = 10**15
 MAX_ID: Final = 2**63 - 1
-_DIGITS = re.compile(r"^[0-9]{1,19}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +38,10 @@ def remote_account_id(actor_id: int) -> str:
 
 def parse_row_id(text: str | None) -> int | None:
     """A status, notification or media id, or None for anything that cannot be one."""
-    if text is None or not _DIGITS.match(text):
+    if text is None or text != text.strip():
         return None
-    value = int(text)
-    return value if 0 < value <= MAX_ID else None
+    value = whole_number(text, maximum=MAX_ID)
+    return value if value else None
 
 
 def parse_account_id(text: str | None) -> AccountRef | None:

@@ -81,11 +81,11 @@ def _streaming(request: web.Request) -> str:
 @routes.get("/api/v1/instance")
 @routes.get("/api/v1/instance/")
 async def instance_v1(request: web.Request) -> web.Response:
-    host = request.app[keys.SETTINGS].public_host
+    settings = request.app[keys.SETTINGS]
     users = await accounts.count_accounts(request.app[keys.DATABASE])
     open_, approval = await _registrations(request)
     return responses.json({
-        "uri": host,
+        "uri": settings.public_host,
         "title": TITLE,
         "short_description": DESCRIPTION,
         "description": DESCRIPTION,
@@ -114,7 +114,7 @@ async def instance_v2(request: web.Request) -> web.Response:
         "domain": settings.public_host,
         "title": TITLE,
         "version": VERSION,
-        "source_url": "",
+        "source_url": settings.source_code_url,
         "description": DESCRIPTION,
         "usage": {"users": {"active_month": 0}},
         "thumbnail": {"url": settings.public_url + MISSING_HEADER},

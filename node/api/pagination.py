@@ -18,6 +18,7 @@ from aiohttp import web
 
 from node import keys
 from node.api.ids import parse_row_id
+from node.domain.numbers import whole_number
 
 T = TypeVar("T")
 MAX_PAGES = 25
@@ -38,8 +39,8 @@ class PageRequest:
 def page_request(request: web.Request, *, default: int = 20, maximum: int = 40) -> PageRequest:
     """Read the paging parameters; values that cannot be ids are ignored, as Mastodon does."""
     query = request.query
-    text = query.get("limit", "")
-    limit = int(text) if text.isdigit() and len(text) < 6 else default
+    found = whole_number(query.get("limit"))
+    limit = default if found is None else found
     return PageRequest(
         max_id=parse_row_id(query.get("max_id")),
         since_id=parse_row_id(query.get("since_id")),

@@ -1,12 +1,15 @@
 """Request parameters the way Mastodon clients send them: query string, form (urlencoded or
 multipart) or JSON, with Rails-style names (`media_ids[]`, `poll[options][]`) or nested JSON.
 
-Every reader is total: a missing or wrong-typed value is None (or a 422 where a value was given
-but cannot be one), never an exception that would become a 500.
+Every string is cleaned of what PostgreSQL cannot store (node.domain.inputs) as it comes in,
+and numbers are read by node.domain.numbers alone. Every reader is total: a missing or
+wrong-typed value is None (or a 422 where a value was given but cannot be one), never an
+exception that would become a 500.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +20,8 @@ from aiohttp.web_request import FileField
 from multidict import MultiDict, MultiDictProxy
 
 from node.api.errors import ApiError, bad_request, unprocessable
+from node.domain.inputs import clean_pairs, clean_value
+from node.domain.numbers import whole_number
 
 MAX_TEXT = 100_000
 # Rails' boolean cast, which Mastodon uses: these are false, anything else given is true.
@@ -27,8 +32,8 @@ class Params:
     """One request's parameters: the body's first, then the query string's."""
 
     def __init__(self, body: Mapping[str, Any], query: Mapping[str, Any] | None = None) -> None:
-        self._body = body
-        self._query: Mapping[str, Any] = query if query is not None else {}
+        self._body = _cleaned(body)
+        self._query = _cleaned(query if query is not None else {})
 
     @classmethod
     async def read(cls, request: web.Request) -> Params:
@@ -74,16 +79,25 @@ class Params:
         return None if text == "" else text not in _FALSE
 
     def integer(self, name: str, *, low: int = 0, high: int = 2**62) -> int | None:
+        """A whole number in ASCII digits; anything else given is a 422 naming the field."""
         text = self.text(name, 40)
-        if text is None or text == "":
+        if text is None or text.strip() == "":
             return None
-        try:
-            value = int(text)
-        except ValueError:
-            raise unprocessable(f"Validation failed: {name} must be a number") from None
+        value = whole_number(text)
+        if value is None:
+            raise unprocessable(f"Validation failed: {name} must be a whole number")
         if not low <= value <= high:
             raise unprocessable(f"Validation failed: {name} is out of range")
         return value
+
+    def limit(self, default: int, maximum: int) -> int:
+        """A page size, as Mastodon reads one: a value that is not a number is the default."""
+        value = whole_number(self.text("limit", 40))
+        return default if value is None else min(max(value, 1), maximum)
+
+    def offset(self, maximum: int = 10**6) -> int:
+        """How many results to skip; a value that is not a number is 0, as Mastodon's `to_i`."""
+        return min(whole_number(self.text("offset", 40)) or 0, maximum)
 
     def sub(self, name: str) -> Params:
         """Nested parameters: `poll[options][]` in a form, `{"poll": {"options": []}}` in JSON."""
@@ -107,6 +121,14 @@ class Params:
     def file(self, name: str) -> FileField | None:
         value = self._body.get(name) if isinstance(self._body, Mapping) else None
         return value if isinstance(value, FileField) else None
+
+
+def _cleaned(source: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Every string in `source` made storable (node.domain.inputs), whatever its shape."""
+    if isinstance(source, MultiDict | MultiDictProxy):
+        return MultiDict(clean_pairs(source.items()))
+    cleaned: Mapping[str, Any] = clean_value(source)
+    return cleaned
 
 
 def _as_text(value: Any, max_length: int) -> str | None:
@@ -134,9 +156,23 @@ async def _body(request: web.Request) -> Mapping[str, Any]:
     if "json" not in kind and not raw.lstrip().startswith(b"{"):
         raise ApiError(415, "Send the body as JSON, a form or multipart/form-data")
     try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        document = json_document(raw)
+    except ValueError:
         raise bad_request("The request body is not valid JSON") from None
     if not isinstance(document, dict):
         raise unprocessable("The request body must be a JSON object")
     return document
+
+
+def json_document(raw: bytes) -> Any:
+    """A JSON body parsed; ValueError when it is not JSON. orjson refuses a lone surrogate
+    escape (`"\\ud800"`), which JSON's grammar allows, so such a body is read by the standard
+    library instead and cleaned like every other value (U+FFFD in its place)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

@@ -10,6 +10,7 @@ from node.api.errors import not_found, unprocessable
 from node.api.params import Params
 from node.api.serializers import poll_to_api
 from node.api.statuses import visible_post
+from node.domain.numbers import whole_number
 from node.services.posts import polls
 
 routes = web.RouteTableDef()
@@ -34,8 +35,9 @@ async def vote(request: web.Request) -> web.Response:
     ctx = request.app[keys.NODE]
     post = await visible_post(ctx, account, request.match_info["id"])
     texts = (await Params.read(request)).texts("choices", max_items=MAX_CHOICES, max_length=4)
-    if not texts or not all(text.isdigit() for text in texts):
+    choices = [whole_number(text) for text in texts]
+    if not choices or None in choices:
         raise unprocessable("Validation failed: choices must be option numbers")
-    await polls.vote(ctx, account, post.id, [int(text) for text in texts])
+    await polls.vote(ctx, account, post.id, [choice for choice in choices if choice is not None])
     found = (await polls.polls_for_posts(ctx, account, [post.id]))[post.id]
     return responses.json(poll_to_api(post.id, found, signed_in=True))

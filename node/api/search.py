@@ -13,7 +13,6 @@ from aiohttp import web
 
 from node import keys
 from node.api import auth, responses
-from node.api.errors import unprocessable
 from node.api.params import Params
 from node.api.present import Person, Presenter
 from node.domain.errors import NotFound
@@ -32,14 +31,12 @@ async def search_v2(request: web.Request) -> web.Response:
     viewer = auth.viewer(request, "read:search")
     ctx = request.app[keys.NODE]
     query = Params({}, request.query)
-    wanted = query.text("type", 20)
-    if wanted and wanted not in TYPES:
-        raise unprocessable(f"Validation failed: type must be one of {', '.join(TYPES)}")
-    limit = min(max(query.integer("limit", high=10**6) or 20, 1), 40)
-    offset = query.integer("offset", high=10**6) or 0
+    wanted = query.text("type", 20) or None
+    limit = query.limit(20, 40)
+    offset = query.offset()
     text = query.text("q", search.MAX_QUERY) or ""
     body: dict[str, list[Any]] = {kind: [] for kind in TYPES}
-    if not text.strip():
+    if not text.strip() or wanted not in (None, *TYPES):  # Mastodon: another type finds nothing
         return responses.json(body)
     found = await search.search(ctx, viewer, text, offset // search.PAGE + 1)
     presenter = Presenter(ctx, viewer)
@@ -51,13 +48,21 @@ async def search_v2(request: web.Request) -> web.Response:
                 people.append(person)
         body["accounts"] = [await presenter.account(p) for p in people[:limit]]
     if wanted in (None, "hashtags"):
-        body["hashtags"] = [
-            {"name": t.tag, "url": f"{ctx.urls.base}/tags/{t.tag}", "history": []}
-            for t in found.tags[:limit]
-        ]
+        body["hashtags"] = [_tag(ctx.urls.base, t.tag, signed_in=viewer is not None)
+                            for t in found.tags[:limit]]  # fmt: skip
     if wanted in (None, "statuses"):
         body["statuses"] = await presenter.statuses(found.posts[:limit])
     return responses.json(body)
+
+
+def _tag(base: str, name: str, *, signed_in: bool) -> dict[str, Any]:
+    """Mastodon's Tag (REST::TagSerializer). Tags have no table of their own here, so the `id`
+    is the normalised name: a string, unique and stable, as the entity asks. Nobody follows a
+    tag here yet, so `following` is false; it is sent only to a signed-in viewer, as there."""
+    tag: dict[str, Any] = {"id": name, "name": name, "url": f"{base}/tags/{name}", "history": []}
+    if signed_in:
+        tag["following"] = False
+    return tag
 
 
 async def _person(request: web.Request, hit: AccountHit) -> Person | None:

@@ -106,11 +106,10 @@ def _version(shown: JSON, content_html: str, summary: str | None, created: datet
 
 @routes.get("/api/v1/statuses/{id}/source")
 async def source(request: web.Request) -> web.Response:
-    """What was typed, to fill an edit form: for the author only (403 for others who can see
-    the status; 404 for those who cannot)."""
-    account = auth.user(request, "read:statuses")
+    """What was typed (to fill an edit form), for any status the caller may see, as Mastodon's
+    SourcesController (it authorizes `show?`); 404 for one they may not."""
+    viewer = auth.user(request, "read:statuses")
     ctx = request.app[keys.NODE]
-    post = await visible_post(ctx, account, request.match_info["id"])
-    _own(post, account)
-    _, text = await posts.own_post_source(ctx, account, post.id)
+    post = await visible_post(ctx, viewer, request.match_info["id"])
+    text = await posts.source_of(ctx, post.id, post.content_html)
     return responses.json({"id": str(post.id), "text": text, "spoiler_text": post.summary or ""})

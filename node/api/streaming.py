@@ -23,6 +23,7 @@ from node.api.errors import NEEDS_USER, ApiError, not_found, unauthorized
 from node.api.params import Params
 from node.api.present import Presenter
 from node.domain.accounts import Account, AccountId
+from node.domain.inputs import clean_value
 from node.domain.oauth import Grant
 from node.services.accounts import accounts, oauth
 from node.services.kernel.context import NodeContext
@@ -213,7 +214,7 @@ async def _command(ws: web.WebSocketResponse, hub: Hub, listener: Listener, text
     """`{"type": "subscribe"|"unsubscribe", "stream": …, "tag": …, "list": …}`. Anything else
     is ignored, as Mastodon ignores it (no answer to malformed JSON or an unknown type)."""
     try:
-        command: Any = orjson.loads(text)
+        command: Any = clean_value(orjson.loads(text))  # node.domain.inputs, as every edge
     except orjson.JSONDecodeError:
         return
     if not isinstance(command, dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from node import keys
+from node.domain.numbers import whole_number
 from node.fedi.negotiation import activity_json, wants_activity_json
 from node.services.actors import signed_requests
 from node.services.served import actors
@@ -32,16 +33,19 @@ async def actor(request: web.Request) -> web.Response:
 async def collection(request: web.Request) -> web.Response:
     kind = request.match_info.get("kind", "featured")
     page_text = request.query.get("page", "")
-    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 10_000 else None
+    page = whole_number(page_text, maximum=9_999) or None
     document = await actors.collection(
         request.app[keys.NODE], request.match_info["username"], kind, page
     )
     return activity_json(document)
 
 
-@routes.get(rf"/users/{_USER}/statuses/{{post_id:\d{{1,18}}}}")
+@routes.get(rf"/users/{_USER}/statuses/{{post_id:[0-9]{{1,18}}}}")
 async def post(request: web.Request) -> web.Response:
-    username, post_id = request.match_info["username"], int(request.match_info["post_id"])
+    username, post_id = (
+        request.match_info["username"],
+        whole_number(request.match_info["post_id"]) or 0,
+    )
     if not wants_activity_json(request):
         raise web.HTTPFound(f"/@{username}/{post_id}")
     ctx = request.app[keys.NODE]

@@ -13,7 +13,7 @@ from node.domain.numbers import whole_number
 from node.domain.signup import SignUpMode
 from node.infra.mail import Mailer
 from node.services.accounts import invites, signup
-from node.web.forms import form_text
+from node.web.forms import form_text, path_id, read_form
 from node.web.render import render
 
 routes = web.RouteTableDef()
@@ -43,7 +43,7 @@ async def settings_page(request: web.Request) -> web.Response:
 @routes.post(PAGE)
 async def save_settings(request: web.Request) -> web.StreamResponse:
     admin = _admin(request)
-    form = await request.post()
+    form = await read_form(request)
     mode, domains = form_text(form, "mode", 20), form_text(form, "domains", 20_000)
     try:
         await signup.update_policy(request.app[keys.DATABASE], admin, mode, domains)
@@ -54,11 +54,11 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"{PAGE}?done=saved")
 
 
-@routes.post(PAGE + r"/accounts/{account_id:\d+}")
+@routes.post(PAGE + r"/accounts/{account_id:[0-9]{1,18}}")
 async def decide(request: web.Request) -> web.StreamResponse:
     admin = _admin(request)
-    form = await request.post()
-    account_id = AccountId(int(request.match_info["account_id"]))
+    form = await read_form(request)
+    account_id = AccountId(path_id(request, "account_id"))
     approve = form_text(form, "decision") == "approve"
     mailer = Mailer.from_settings(request.app[keys.SETTINGS])
     try:
@@ -71,12 +71,12 @@ async def decide(request: web.Request) -> web.StreamResponse:
 @routes.post(PAGE + "/invites")
 async def create_invite(request: web.Request) -> web.Response:
     admin = _admin(request)
-    form = await request.post()
+    form = await read_form(request)
     uses, days = form_text(form, "uses", 10), form_text(form, "days", 10)
     try:
         invite = await invites.create_invite(
             request.app[keys.DATABASE], created_by=admin,
-            max_uses=_count(uses, "uses", "Give a whole number of uses, 1 or more"),
+            max_uses=_count(uses, "uses", f"Give a whole number of uses, 1 to {invites.MAX_USES}"),
             expires_in_days=_count(days, "days", "Give a whole number of days, 1 or more"),
         )  # fmt: skip
     except ValidationFailed as error:

@@ -7,7 +7,7 @@ from aiohttp import web
 from node import keys
 from node.domain.accounts import Account
 from node.services.social import follow_requests
-from node.web.forms import form_text
+from node.web.forms import form_text, path_id, read_form
 from node.web.render import render
 
 routes = web.RouteTableDef()
@@ -27,11 +27,11 @@ async def list_requests(request: web.Request) -> web.Response:
     return await render(request, "follow_requests.html", {"requests": pending})
 
 
-@routes.post("/follow-requests/{follow_id:\\d+}")
+@routes.post("/follow-requests/{follow_id:[0-9]{1,18}}")
 async def answer(request: web.Request) -> web.StreamResponse:
     account = _signed_in(request)
-    form = await request.post()
-    follow_id = int(request.match_info["follow_id"])
+    form = await read_form(request)
+    follow_id = path_id(request, "follow_id")
     ctx = request.app[keys.NODE]
     if form_text(form, "decision") == "approve":
         await follow_requests.approve(ctx, account, follow_id)

@@ -7,15 +7,16 @@ from aiohttp import web
 
 from node import keys
 from node.domain.errors import ValidationFailed
+from node.domain.numbers import whole_number
 from node.services.groups import groups
 from node.services.groups import threads as group_posts
-from node.web.forms import form_text
+from node.web.forms import form_text, path_id, read_form
 from node.web.groups import HANDLE, group_for, group_path
 from node.web.timelines import signed_in
 
 routes = web.RouteTableDef()
 
-_POST_ID = r"{post_id:\d{1,18}}"
+_POST_ID = r"{post_id:[0-9]{1,18}}"
 # The moderators' thread switches: path word -> (flag, value).
 _FLAGS = {
     "pin": ("pinned", True),
@@ -46,7 +47,7 @@ async def leave(request: web.Request) -> web.StreamResponse:
 @routes.post(rf"/groups/{HANDLE}/threads", name="start_thread")
 async def start_thread(request: web.Request) -> web.StreamResponse:
     account, group = signed_in(request), await group_for(request)
-    form = await request.post()
+    form = await read_form(request)
     try:
         thread_id = await group_posts.start_thread(
             request.app[keys.NODE], account, group, form_text(form, "title", 1000),
@@ -62,8 +63,8 @@ async def start_thread(request: web.Request) -> web.StreamResponse:
 @routes.post(rf"/groups/{HANDLE}/threads/{_POST_ID}/replies", name="group_reply")
 async def reply(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
-    thread_id = int(request.match_info["post_id"])
-    text = form_text(await request.post(), "text")
+    thread_id = path_id(request, "post_id")
+    text = form_text(await read_form(request), "text")
     try:
         post_id = await group_posts.reply(request.app[keys.NODE], account, thread_id, text)
     except ValidationFailed as error:
@@ -76,7 +77,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 @routes.post(rf"/groups/{HANDLE}/threads/{_POST_ID}/{{switch:pin|unpin|lock|unlock}}")
 async def flag(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
-    thread_id = int(request.match_info["post_id"])
+    thread_id = path_id(request, "post_id")
     name, value = _FLAGS[request.match_info["switch"]]
     await group_posts.set_flag(request.app[keys.NODE], account, thread_id, name, value)
     raise web.HTTPSeeOther(_thread_path(request, thread_id))
@@ -86,18 +87,18 @@ async def flag(request: web.Request) -> web.StreamResponse:
 async def remove(request: web.Request) -> web.StreamResponse:
     """Remove a thread (back to the group) or a reply (back to its thread)."""
     account = signed_in(request)
-    post_id = int(request.match_info["post_id"])
-    thread = form_text(await request.post(), "thread", 20)
+    post_id = path_id(request, "post_id")
+    thread = form_text(await read_form(request), "thread", 20)
     group = await group_posts.remove(request.app[keys.NODE], account, post_id)
-    if thread.isdigit() and int(thread) != post_id:
+    if whole_number(thread) not in {None, post_id}:
         raise web.HTTPSeeOther(_thread_path(request, thread))
     raise web.HTTPSeeOther(group_path(group))
 
 
-@routes.post(rf"/groups/{HANDLE}/requests/{{follow_id:\d{{1,18}}}}", name="answer_join")
+@routes.post(rf"/groups/{HANDLE}/requests/{{follow_id:[0-9]{{1,18}}}}", name="answer_join")
 async def answer(request: web.Request) -> web.StreamResponse:
     account, group = signed_in(request), await group_for(request)
-    accept = form_text(await request.post(), "decision", 20) == "approve"
-    follow_id = int(request.match_info["follow_id"])
+    accept = form_text(await read_form(request), "decision", 20) == "approve"
+    follow_id = path_id(request, "follow_id")
     await groups.answer_request(request.app[keys.NODE], account, group, follow_id, accept=accept)
     raise web.HTTPSeeOther(f"{group_path(group)}/requests")

@@ -9,6 +9,7 @@ from node import keys
 from node.services.groups import groups
 from node.services.groups import threads as group_posts
 from node.services.posts import timelines
+from node.web.forms import path_id
 from node.web.groups import HANDLE, group_for, group_path, page_number
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of
@@ -34,10 +35,10 @@ async def group_page(request: web.Request) -> web.Response:
     return await render(request, "groups/group.html", context)
 
 
-@routes.get(rf"/groups/{HANDLE}/threads/{{post_id:\d{{1,18}}}}", name="group_thread")
+@routes.get(rf"/groups/{HANDLE}/threads/{{post_id:[0-9]{{1,18}}}}", name="group_thread")
 async def thread_page(request: web.Request) -> web.Response:
     ctx, viewer = request.app[keys.NODE], viewer_of(request)
-    thread = await group_posts.thread_page(ctx, viewer, int(request.match_info["post_id"]))
+    thread = await group_posts.thread_page(ctx, viewer, path_id(request, "post_id"))
     if thread.group.handle.lower() != request.match_info["handle"].lower():
         raise web.HTTPNotFound()
     ids = [thread.first.id, *(p.id for p in thread.replies)]

@@ -24,7 +24,7 @@ from node.routing import csrf_exempt
 from node.services.groups import groups
 from node.services.groups.groups import GroupInfo
 from node.web import csrf
-from node.web.forms import form_text
+from node.web.forms import form_text, query_number, read_form
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of
 from node.web.uploads import read_upload_form
@@ -50,8 +50,7 @@ async def group_for(request: web.Request) -> GroupInfo:
 
 
 def page_number(request: web.Request) -> int:
-    value = request.query.get("page", "")
-    return int(value) if value.isdigit() and len(value) < 4 else 0
+    return query_number(request, "page", 0, 999)
 
 
 def settings_from(form: Mapping[str, object]) -> GroupSettings:
@@ -118,7 +117,7 @@ async def new_group(request: web.Request) -> web.Response:
 @routes.post("/groups/new")
 async def create_group(request: web.Request) -> web.Response:
     account = _creator(request)
-    form = await request.post()
+    form = await read_form(request)
     slug, settings = form_text(form, "slug", 100).strip(), settings_from(form)
     try:
         group = await groups.create_group(request.app[keys.NODE], account, slug, settings)
@@ -152,7 +151,7 @@ async def save_settings(request: web.Request) -> web.Response:
     account, group = signed_in(request), await group_for(request)
     ctx = request.app[keys.NODE]
     await groups.require_moderator(ctx, account, group)  # before telling anyone what is wrong
-    settings = settings_from(await request.post())
+    settings = settings_from(await read_form(request))
     try:
         await groups.update_settings(ctx, account, group, settings)
     except ValidationFailed as error:
@@ -163,7 +162,7 @@ async def save_settings(request: web.Request) -> web.Response:
 @routes.post(rf"/groups/{HANDLE}/invitations")
 async def invite(request: web.Request) -> web.Response:
     account, group = signed_in(request), await group_for(request)
-    target = form_text(await request.post(), "target", 500).strip()
+    target = form_text(await read_form(request), "target", 500).strip()
     try:
         await groups.invite(request.app[keys.NODE], account, group, target)
     except (ValidationFailed, NotFound) as error:
@@ -175,7 +174,7 @@ async def invite(request: web.Request) -> web.Response:
 @routes.post(rf"/groups/{HANDLE}/roles")
 async def set_role(request: web.Request) -> web.Response:
     account, group = signed_in(request), await group_for(request)
-    form = await request.post()
+    form = await read_form(request)
     username = form_text(form, "username", 100).strip().lstrip("@")
     moderator = form_text(form, "role", 20) == "moderator"
     try:

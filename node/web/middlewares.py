@@ -15,6 +15,7 @@ from node.domain.errors import Conflict, Forbidden, NotFound, TooManyAttempts, V
 from node.logs import request_id_var
 from node.routing import is_csrf_exempt
 from node.web import csrf
+from node.web.forms import read_form
 from node.web.render import render
 from node.web.session import signed_in_account
 
@@ -132,7 +133,7 @@ async def csrf_protect(request: web.Request, handler: Handler) -> web.StreamResp
     """Every state-changing form post carries the session's CSRF token."""
     if request.method in {"GET", "HEAD", "OPTIONS"} or is_csrf_exempt(request):
         return await handler(request)
-    form = await request.post()
+    form = await read_form(request)
     sent = form.get(csrf.FIELD)
     if not isinstance(sent, str) or not await csrf.matches(request, sent):
         raise web.HTTPForbidden(text="This form has expired. Go back, reload the page and retry.")

@@ -1,11 +1,15 @@
-"""Operations endpoints: /healthz for load balancers, /metrics for Prometheus."""
+"""Operations endpoints: /healthz for load balancers, /metrics for Prometheus, /source for
+anyone (the running version's source, as the AGPL asks)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from node import keys
+from node import __version__, keys
+from node.infra.source import source_archive
 from node.services.kernel.health import check_health, queue_states
 
 routes = web.RouteTableDef()
@@ -32,3 +36,16 @@ async def metrics(request: web.Request) -> web.Response:
         gauge.labels(queue, state).set(count)
     payload = generate_latest(request.app[keys.METRICS_REGISTRY])
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@routes.get("/source", name="source")
+async def source(request: web.Request) -> web.Response:
+    """The source of the version this node runs (COMMONROOM_SOURCE_URL points here unless the
+    operator names a public repository instead)."""
+    archive = await asyncio.to_thread(source_archive, f"commonroom-{__version__}")
+    name = f"commonroom-{__version__}-source.tar.gz"
+    return web.Response(
+        body=archive,
+        content_type="application/gzip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

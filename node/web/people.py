@@ -9,7 +9,7 @@ from aiohttp import web
 from node import keys
 from node.services.posts import search as search_service
 from node.services.social import follows
-from node.web.forms import form_text
+from node.web.forms import form_text, query_number, read_form
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of
 
@@ -19,10 +19,9 @@ routes = web.RouteTableDef()
 @routes.get("/search", name="search")
 async def search(request: web.Request) -> web.Response:
     """People, hashtags and posts (node.services.posts.search decides what a query means)."""
-    page = request.query.get("page", "1")
     results = await search_service.search(
         request.app[keys.NODE], viewer_of(request), request.query.get("q", ""),
-        int(page) if page.isdigit() and len(page) < 4 else 1,
+        query_number(request, "page", 1, 999),
     )  # fmt: skip
     return await render(request, "search.html", {"results": results, "query": results.query})
 
@@ -40,7 +39,7 @@ async def unfollow(request: web.Request) -> web.StreamResponse:
 async def _follow_form(request: web.Request, *, follow: bool) -> web.StreamResponse:
     """Follow or unfollow whom the form names, then back to the search for them."""
     account = signed_in(request)
-    target = form_text(await request.post(), "target", 500)
+    target = form_text(await read_form(request), "target", 500)
     act = follows.follow if follow else follows.unfollow
     await act(request.app[keys.NODE], account, target)
     query = {"q": target, **({"followed": "1"} if follow else {})}

@@ -11,11 +11,12 @@ from aiohttp.web_request import FileField
 from node import keys
 from node.domain.accounts import Account
 from node.domain.errors import ValidationFailed
+from node.domain.numbers import whole_number
 from node.services.kernel.context import NodeContext
 from node.services.posts import polls, posts, reactions, timelines
 from node.services.posts.media import Upload
 from node.services.posts.polls import PollDraft
-from node.web.forms import form_text
+from node.web.forms import form_number, form_text, path_id, read_form
 from node.web.render import render
 from node.web.timelines import signed_in, viewer_of
 
@@ -31,7 +32,7 @@ def _back(request: web.Request, default: str = "/") -> str:
 @routes.post("/posts", name="create_post")
 async def create(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
-    form = await request.post()
+    form = await read_form(request)
     try:
         uploads = _image_from(form)
         post = await posts.create_post(
@@ -67,23 +68,21 @@ def _poll_from(form: Mapping[str, object]) -> PollDraft | None:
     options = tuple(form_text(form, f"poll_option_{n}", 100) for n in range(4))
     if not any(o.strip() for o in options):
         return None
-    hours = form_text(form, "poll_hours", 4)
     return PollDraft(
         options=options,
         multiple=form_text(form, "poll_multiple") == "on",
-        duration=timedelta(hours=int(hours) if hours.isdigit() else 24),
+        duration=timedelta(hours=form_number(form, "poll_hours", 24, 9999)),
     )
 
 
-@routes.post(r"/posts/{post_id:\d{1,18}}/vote", name="vote")
+@routes.post(r"/posts/{post_id:[0-9]{1,18}}/vote", name="vote")
 async def vote(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
-    form = await request.post()
-    choices = [int(v) for v in form.getall("choice", []) if isinstance(v, str) and v.isdigit()]
+    form = await read_form(request)
+    found = [whole_number(v) for v in form.getall("choice", []) if isinstance(v, str)]
+    choices = [choice for choice in found if choice is not None]
     try:
-        await polls.vote(
-            request.app[keys.NODE], account, int(request.match_info["post_id"]), choices
-        )
+        await polls.vote(request.app[keys.NODE], account, path_id(request, "post_id"), choices)
     except ValidationFailed as error:
         raise web.HTTPUnprocessableEntity(
             text=f"Your vote was not counted: {error.message}"
@@ -109,31 +108,31 @@ _ACTIONS: dict[str, Action] = {
 _ACTION_NAMES = "|".join(_ACTIONS)
 
 
-@routes.post(rf"/posts/{{post_id:\d{{1,18}}}}/{{action:{_ACTION_NAMES}}}", name="post_action")
+@routes.post(rf"/posts/{{post_id:[0-9]{{1,18}}}}/{{action:{_ACTION_NAMES}}}", name="post_action")
 async def act(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
     action = _ACTIONS.get(request.match_info["action"])
     if action is None:
         raise web.HTTPNotFound()
-    await action(request.app[keys.NODE], account, int(request.match_info["post_id"]))
+    await action(request.app[keys.NODE], account, path_id(request, "post_id"))
     deleted = request.match_info["action"] == "delete"
     raise web.HTTPSeeOther("/" if deleted else _back(request))
 
 
-@routes.get(r"/posts/{post_id:\d{1,18}}/edit", name="edit_post")
+@routes.get(r"/posts/{post_id:[0-9]{1,18}}/edit", name="edit_post")
 async def edit_form(request: web.Request) -> web.Response:
     account = signed_in(request)
     post, source = await posts.own_post_source(
-        request.app[keys.NODE], account, int(request.match_info["post_id"])
+        request.app[keys.NODE], account, path_id(request, "post_id")
     )
     return await render(request, "edit_post.html", {"post": post, "source": source})
 
 
-@routes.post(r"/posts/{post_id:\d{1,18}}/edit")
+@routes.post(r"/posts/{post_id:[0-9]{1,18}}/edit")
 async def edit(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
-    post_id = int(request.match_info["post_id"])
-    form = await request.post()
+    post_id = path_id(request, "post_id")
+    form = await read_form(request)
     try:
         await posts.edit_post(request.app[keys.NODE], account, post_id, form_text(form, "text"))
     except ValidationFailed as error:
@@ -141,10 +140,10 @@ async def edit(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/@{account.username}/{post_id}")
 
 
-@routes.get(r"/@{username:[A-Za-z0-9_]{1,30}}/{post_id:\d{1,18}}/history", name="post_history")
+@routes.get(r"/@{username:[A-Za-z0-9_]{1,30}}/{post_id:[0-9]{1,18}}/history", name="post_history")
 async def history(request: web.Request) -> web.Response:
     ctx = request.app[keys.NODE]
-    post_id = int(request.match_info["post_id"])
+    post_id = path_id(request, "post_id")
     focus, _ = await timelines.thread(ctx, viewer_of(request), post_id)  # visibility check
     edits = await posts.edit_history(ctx, post_id)
     return await render(request, "history.html", {"post": focus, "edits": edits})

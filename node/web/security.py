@@ -15,7 +15,7 @@ from node.domain.oauth import TokenId
 from node.domain.sessions import WebSessionId, browser_of
 from node.services.accounts import accounts, oauth, sessions
 from node.web import session
-from node.web.forms import form_text
+from node.web.forms import form_text, read_form
 
 routes = web.RouteTableDef()
 
@@ -47,7 +47,7 @@ async def security_context(request: web.Request, account: Account) -> dict[str, 
 
 async def change_password(request: web.Request, account: Account) -> dict[str, str]:
     """The password form: {} when the password is changed, else the problems by field."""
-    form = await request.post()
+    form = await read_form(request)
     new = form_text(form, "new_password", 2000)
     if new != form_text(form, "confirm_password", 2000):
         return {"confirm_password": "The two new passwords differ."}

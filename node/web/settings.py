@@ -30,7 +30,7 @@ from node.domain.profiles import (
 from node.routing import csrf_exempt
 from node.services.profiles import profiles
 from node.web import csrf, security
-from node.web.forms import form_text
+from node.web.forms import form_text, read_form
 from node.web.render import render
 from node.web.uploads import read_upload_form
 
@@ -70,7 +70,7 @@ async def settings_page(request: web.Request) -> web.Response:
 @routes.post("/settings")
 async def save_profile(request: web.Request) -> web.Response:
     account = _signed_in(request)
-    form = await request.post()
+    form = await read_form(request)
     names = [v for v in form.getall("field_name", []) if isinstance(v, str)][:_MAX_ROWS]
     values = [v for v in form.getall("field_value", []) if isinstance(v, str)][:_MAX_ROWS]
     names += [""] * (len(values) - len(names))

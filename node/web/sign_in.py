@@ -10,7 +10,7 @@ from node.domain.errors import NotFound, ValidationFailed
 from node.domain.signup import AccountNotActive
 from node.services.accounts import accounts
 from node.web import session
-from node.web.forms import form_text
+from node.web.forms import form_text, read_form
 from node.web.render import render
 
 routes = web.RouteTableDef()
@@ -24,7 +24,7 @@ async def sign_in_form(request: web.Request) -> web.Response:
 
 @routes.post("/sign-in")
 async def sign_in(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     username = form_text(form, "username").strip().lstrip("@")
     password = form_text(form, "password")
     target = _next_url(form_text(form, "next"))
@@ -63,7 +63,7 @@ async def set_password_form(request: web.Request) -> web.StreamResponse:
 @routes.post("/set-password/{token}")
 async def set_password(request: web.Request) -> web.StreamResponse:
     link_account = await _account_for_link(request)
-    form = await request.post()
+    form = await read_form(request)
     password = form_text(form, "password")
     if password != form_text(form, "confirm"):
         return await _set_password_error(request, link_account, "the two passwords differ")

@@ -9,7 +9,7 @@ from node.domain.errors import NotFound
 from node.domain.signup import SignUpForm, SignUpMode, SignUpRefused, SignUpUnavailable
 from node.infra.mail import Mailer
 from node.services.accounts import signup
-from node.web.forms import form_text
+from node.web.forms import form_text, read_form
 from node.web.render import render
 
 routes = web.RouteTableDef()
@@ -32,7 +32,7 @@ async def sign_up_form(request: web.Request) -> web.Response:
 
 @routes.post("/sign-up")
 async def sign_up(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     entered = SignUpForm(
         username=form_text(form, "username", 100).strip().lstrip("@"),
         email=form_text(form, "email", 300).strip(),
@@ -115,7 +115,7 @@ async def resend_form(request: web.Request) -> web.Response:
 
 @routes.post("/sign-up/resend")
 async def resend(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     email = form_text(form, "email", 300).strip()
     try:
         sent = await signup.resend_confirmation(
@@ -135,7 +135,7 @@ async def reset_form(request: web.Request) -> web.Response:
 
 @routes.post("/password-reset")
 async def reset(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     email = form_text(form, "email", 300).strip()
     if not email:
         context = {"error": "Enter the email address of your account", "email": ""}

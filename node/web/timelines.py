@@ -6,10 +6,12 @@ from aiohttp import web
 
 from node import keys
 from node.domain.accounts import Account
+from node.domain.numbers import whole_number
 from node.services.posts import polls, timelines
 from node.services.posts.timelines import PostView
 from node.services.profiles import profiles as profile_service
 from node.services.social import notifications
+from node.web.forms import path_id
 from node.web.render import render
 
 routes = web.RouteTableDef()
@@ -28,8 +30,7 @@ def signed_in(request: web.Request) -> Account:
 
 
 def max_id(request: web.Request) -> int | None:
-    value = request.query.get("max_id", "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return whole_number(request.query.get("max_id"))
 
 
 async def _timeline(
@@ -101,10 +102,10 @@ async def profile(request: web.Request) -> web.Response:
     )
 
 
-@routes.get(r"/@{username:[A-Za-z0-9_]{1,30}}/{post_id:\d{1,18}}", name="thread")
+@routes.get(r"/@{username:[A-Za-z0-9_]{1,30}}/{post_id:[0-9]{1,18}}", name="thread")
 async def thread(request: web.Request) -> web.Response:
     focus, posts = await timelines.thread(
-        request.app[keys.NODE], viewer_of(request), int(request.match_info["post_id"])
+        request.app[keys.NODE], viewer_of(request), path_id(request, "post_id")
     )
     if focus.username.lower() != request.match_info["username"].lower() or focus.remote_host:
         raise web.HTTPNotFound()

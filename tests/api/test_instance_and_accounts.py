@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
+
+import pytest
+
+from node.errors import ConfigError
+from node.settings import Settings
 from tests.api.helpers import Client, bearer, make_user, password_token
 
 
@@ -107,3 +114,29 @@ async def _me(client: Client, token: str) -> dict[str, str]:
     response = await client.get("/api/v1/accounts/verify_credentials", headers=bearer(token))
     body: dict[str, str] = await response.json()
     return body
+
+
+async def test_the_instance_says_where_its_source_is_and_the_node_serves_it(
+    client: Client,
+) -> None:
+    v2 = await (await client.get("/api/v2/instance")).json()
+    assert v2["source_url"] == f"http://127.0.0.1:{client.port}/source"
+    response = await client.get("/source")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "application/gzip"
+    with tarfile.open(fileobj=io.BytesIO(await response.read()), mode="r:gz") as archive:
+        names = archive.getnames()
+        instance = archive.extractfile("commonroom-0.1.0/node/api/instance.py")
+        assert instance is not None and b'"source_url"' in instance.read()
+    assert "commonroom-0.1.0/federation/render.py" in names
+    assert "commonroom-0.1.0/migrations/0005_posts.sql" in names
+    assert not any("__pycache__" in name for name in names)
+
+
+def test_an_operator_may_name_a_public_repository_instead() -> None:
+    env = {"COMMONROOM_SOURCE_URL": "https://git.district.example/commonroom"}
+    settings = Settings.from_env(env, data_dir="/tmp/unused")
+    assert settings.source_code_url == "https://git.district.example/commonroom"
+    assert Settings.from_env({}, data_dir="/tmp/unused").source_code_url.endswith("/source")
+    with pytest.raises(ConfigError):
+        Settings.from_env({"COMMONROOM_SOURCE_URL": "javascript:alert(1)"})

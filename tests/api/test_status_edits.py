@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.helpers import Client, bearer, expect_json, make_user, password_token
+from tests.api.helpers import Client, bearer, ctx_of, expect_json, make_user, password_token
 
 
 async def _post(client: Client, token: str, **fields: Any) -> dict[str, Any]:
@@ -81,14 +81,15 @@ async def test_only_the_author_edits_and_hidden_posts_are_not_found(client: Clie
     public = await _post(client, ana_token, status="Bus leaves at 8")
     private = await _post(client, ana_token, status="Staff meeting moved", visibility="private")
 
-    # When ben, who can see both, tries to edit or read the source: not allowed
-    for post in (public, private):
+    # When ben, who can see both, tries to edit: not allowed; but he may read the source, as
+    # on Mastodon (what ana typed, which is what he sees)
+    for post, typed in ((public, "Bus leaves at 8"), (private, "Staff meeting moved")):
         tried = await client.put(f"/api/v1/statuses/{post['id']}", headers=bearer(ben_token),
                                  json={"status": "Hacked"})  # fmt: skip
         assert (await expect_json(tried, 403))["error"] == "This action is not allowed"
         source = await client.get(f"/api/v1/statuses/{post['id']}/source",
                                   headers=bearer(ben_token))  # fmt: skip
-        assert source.status == 403
+        assert await expect_json(source) == {"id": post["id"], "text": typed, "spoiler_text": ""}
     ben_sees = await client.get(f"/api/v1/statuses/{private['id']}/history",
                                 headers=bearer(ben_token))  # fmt: skip
     assert len(await expect_json(ben_sees)) == 1
@@ -177,3 +178,28 @@ async def test_favourited_by_and_reblogged_by_page_latest_first(client: Client) 
     assert [a["username"] for a in boosted] == ["cat"]
     nobody = await client.get("/api/v1/statuses/99999999/favourited_by")
     assert nobody.status == 404
+
+
+async def test_the_source_of_a_post_from_elsewhere_is_its_text(client: Client) -> None:
+    # Given a public post that arrived from another server (no source is kept for it)
+    await make_user(client, "ana")
+    token = await password_token(client, "ana")
+    async with ctx_of(client).db.connection() as conn:
+        author = await conn.fetchval(
+            """INSERT INTO remote_actors (uri, actor_type, username, host, display_name, inbox,
+                   raw)
+               VALUES ('https://far.example/users/olga', 'Person', 'olga', 'far.example',
+                       'Olga', 'https://far.example/inbox', '{}') RETURNING id"""
+        )
+        post_id = await conn.fetchval(
+            """INSERT INTO posts (uri, author_remote, content_html, visibility, summary)
+               VALUES ('https://far.example/notes/1', $1,
+                       '<p>Field &amp; stream</p><p>second <b>line</b></p>', 'public', 'cw')
+               RETURNING id""",
+            author,
+        )
+    # When ana asks for its source, she gets its text, as Mastodon gives any visible status's
+    response = await client.get(f"/api/v1/statuses/{post_id}/source", headers=bearer(token))
+    assert await expect_json(response) == {
+        "id": str(post_id), "text": "Field & stream\n\nsecond line", "spoiler_text": "cw"
+    }  # fmt: skip

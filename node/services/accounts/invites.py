@@ -14,6 +14,7 @@ from node.storage.accounts.invites import Invite
 from node.storage.pool import Database
 
 MAX_DAYS = 3650
+MAX_USES = 100_000  # a school district, many times over; the column is an int4
 
 
 async def create_invite(
@@ -24,8 +25,8 @@ async def create_invite(
     asked (None: the operator, on the command line)."""
     if created_by is not None and created_by.role is not Role.ADMIN:
         raise NotAllowed("only an admin can change how people join this node")
-    if max_uses is not None and max_uses < 1:
-        raise ValidationFailed("uses", "Give a whole number of uses, 1 or more")
+    if max_uses is not None and not 1 <= max_uses <= MAX_USES:
+        raise ValidationFailed("uses", f"Give a whole number of uses, 1 to {MAX_USES}")
     if expires_in_days is not None and not 0 < expires_in_days <= MAX_DAYS:
         raise ValidationFailed("days", f"Give a number of days from 1 to {MAX_DAYS}")
     expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None

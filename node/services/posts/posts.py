@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from federation.render import render_create, render_delete, render_update
+from federation.sanitize import html_to_text
 from node.domain.accounts import Account
 from node.domain.errors import NotFound, ValidationFailed
 from node.domain.policies import GROUP_VISIBILITY, VISIBILITIES
@@ -217,6 +218,15 @@ async def own_post_source(ctx: NodeContext, account: Account, post_id: int) -> t
         post = await _own_post(conn, account, post_id)
         source = await store.source_text(conn, post.id)
     return post, source or ""
+
+
+async def source_of(ctx: NodeContext, post_id: int, content_html: str) -> str:
+    """What the author typed, for anyone who may see the post (callers check that first, as
+    Mastodon's `GET /api/v1/statuses/:id/source` does): the stored source of a post written
+    here, else its HTML as plain text (a post from elsewhere has no source here)."""
+    async with ctx.db.connection() as conn:
+        source = await store.source_text(conn, post_id)
+    return source if source is not None else html_to_text(content_html)
 
 
 async def edit_history(conn_ctx: NodeContext, post_id: int) -> list[extras_store.Edit]:
