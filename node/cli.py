@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from node import __version__, commands
 from node.errors import ConfigError
@@ -49,7 +50,8 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="DIR")
 
 
-Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+# A string: argparse._SubParsersAction is not subscriptable at runtime before Python 3.12.
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _create_command(
