@@ -170,7 +170,6 @@ async def test_killed_worker_mid_fan_out_loses_no_delivery(
     assert killed.received.total() <= FOLLOWERS + killed.arrived.total()
 
 
-@pytest.mark.xfail(strict=True, reason="outcomes are written when the whole batch is sent")
 async def test_a_kill_resends_only_what_was_in_flight(
     databases: TestDatabases, tmp_path: Path
 ) -> None:
