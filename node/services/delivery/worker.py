@@ -31,12 +31,16 @@ from node.storage.queues.deliveries import DueDelivery, Outcome
 log = logging.getLogger(__name__)
 
 BATCH = 50
-CONCURRENCY = 16
+# Sends in flight at once. A kill -9 re-sends them all when the worker is CPU-bound (their
+# answers wait in its socket buffers): 16 re-sent 1.2-1.6 % of a 1,000-inbox fan-out, 8 re-send
+# 0.7 % (bench/delivery_crash.py). Against peers that take 50 ms to answer, 8 send ~40 % fewer
+# per second than 16 did (bench/RESULTS.md); run more workers for those.
+CONCURRENCY = 8
 # Outcomes are written in groups while the rest of the batch is sent: a group goes when GROUP
 # outcomes wait, or FLUSH_AFTER seconds after the first of them. A kill -9 re-sends what was
 # answered but not yet written (bench/delivery_crash.py), so the wait is short.
 GROUP = 16
-FLUSH_AFTER = 0.005
+FLUSH_AFTER = 0.002
 
 
 @dataclass(frozen=True, slots=True)
