@@ -69,10 +69,12 @@ async def test_a_claim_keeps_others_off_until_its_session_ends(node: FlowNode, i
     first, second = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
     try:
         claimed = await deliveries.claim_due(first, ROWS - 2)
-        assert [d.id for d in claimed] == ids[: ROWS - 2], "the oldest due rows first"
+        assert claimed is not None
+        assert [d.id for d in claimed.rows] == ids[: ROWS - 2], "the oldest due rows first"
         rest = await deliveries.claim_due(second, ROWS)
-        assert [d.id for d in rest] == ids[ROWS - 2 :], "another session gets only the rest"
-        assert await deliveries.claim_due(second, ROWS) == [], "its own claims are not due"
+        assert rest is not None and rest.session != claimed.session
+        assert [d.id for d in rest.rows] == ids[ROWS - 2 :], "another session gets the rest"
+        assert await deliveries.claim_due(second, ROWS) is None, "its own claims are not due"
 
         # The first worker dies: its connection drops and its session ends.
         pid = first.get_server_pid()
@@ -80,7 +82,8 @@ async def test_a_claim_keeps_others_off_until_its_session_ends(node: FlowNode, i
         await _session_gone(second, pid)
 
         again = await deliveries.claim_due(second, ROWS)
-        assert [d.id for d in again] == ids[: ROWS - 2], "a dead session's rows are due at once"
+        assert again is not None and again.session == rest.session
+        assert [d.id for d in again.rows] == ids[: ROWS - 2], "a dead session's rows are due"
     finally:
         await second.close()
         if not first.is_closed():

@@ -59,26 +59,27 @@ async def deliver_due(ctx: NodeContext, batch: int = BATCH) -> int:
     are released; if even that fails, the connection is dropped, which voids its claims.
     """
     async with ctx.db.connection() as conn:
-        due = await store.claim_due(conn, batch)
-        if not due:
+        claim = await store.claim_due(conn, batch)
+        if claim is None:
             return 0
-        recorder = _Recorder(conn)
+        recorder = _Recorder(conn, claim.session)
         try:
-            results = await _send_all(ctx, due, recorder)
+            results = await _send_all(ctx, claim.rows, recorder)
             await recorder.close()
         except BaseException:
-            await _give_back(conn, recorder, [d.id for d in due])
+            await _give_back(conn, recorder, [d.id for d in claim.rows])
             raise
     # Host health is shared by every worker: update it after the batch, in host order
     # (`store.record_host_health`), in its own transaction.
     await _record_hosts(ctx, results)
-    return len(due)
+    return len(claim.rows)
 
 
 async def _give_back(conn: Conn, recorder: _Recorder, claimed: list[int]) -> None:
     await recorder.abort()
     try:
-        await store.release_claims(conn, [i for i in claimed if i not in recorder.recorded])
+        unrecorded = [i for i in claimed if i not in recorder.recorded]
+        await store.release_claims(conn, recorder.session, unrecorded)
     except BaseException:
         conn.terminate()  # the session ends, and its claims with it
         raise
@@ -87,8 +88,8 @@ async def _give_back(conn: Conn, recorder: _Recorder, claimed: list[int]) -> Non
 class _Recorder:
     """Writes outcomes on the claiming connection, one statement at a time, in groups."""
 
-    def __init__(self, conn: Conn) -> None:
-        self._conn = conn
+    def __init__(self, conn: Conn, session: str) -> None:
+        self._conn, self.session = conn, session
         self._waiting: list[Outcome] = []
         self.recorded: set[int] = set()
         self._lock = asyncio.Lock()
@@ -120,7 +121,7 @@ class _Recorder:
             self._scheduled = False
             group, self._waiting = self._waiting, []
             if group:
-                await store.record_outcomes(self._conn, group)
+                await store.record_outcomes(self._conn, self.session, group)
                 self.recorded.update(o.delivery_id for o in group)
 
     async def close(self) -> None:

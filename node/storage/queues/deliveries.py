@@ -64,8 +64,17 @@ _LIVE_SESSIONS = (
 )
 
 
-async def claim_due(conn: Conn, limit: int) -> list[DueDelivery]:
-    """Claim up to `limit` due rows for the session of `conn` (committed at once).
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Rows claimed by one database session, and that session's name (`claimed_by`)."""
+
+    session: str
+    rows: list[DueDelivery]
+
+
+async def claim_due(conn: Conn, limit: int) -> Claim | None:
+    """Claim up to `limit` due rows for the session of `conn` (committed at once); None when
+    nothing is due.
 
     The caller keeps `conn` until every claimed row has its outcome (`record_outcomes`) or is
     released (`release_claims`). Two workers never claim the same row: rows are locked while
@@ -83,24 +92,25 @@ async def claim_due(conn: Conn, limit: int) -> list[DueDelivery]:
                  outbound_activities a
             WHERE d.id = due.id AND a.id = d.activity_id
             RETURNING d.id, d.inbox, d.host, d.attempts + 1 AS attempts, a.body, a.account_id,
-                      d.next_attempt_at""",
+                      d.next_attempt_at, d.claimed_by""",
         limit,
     )
+    if not rows:
+        return None
     rows.sort(key=lambda row: (row["next_attempt_at"], row["id"]))
-    return [
+    return Claim(rows[0]["claimed_by"], [
         DueDelivery(row["id"], row["inbox"], row["host"], row["attempts"],
                     row["body"].encode(), row["account_id"])
         for row in rows
-    ]  # fmt: skip
+    ])  # fmt: skip
 
 
-async def release_claims(conn: Conn, delivery_ids: Collection[int]) -> None:
-    """Give back rows this session claimed and will not record (they are due again)."""
+async def release_claims(conn: Conn, session: str, delivery_ids: Collection[int]) -> None:
+    """Give back rows `session` claimed and will not record (they are due again)."""
     await conn.execute(
-        f"""UPDATE deliveries SET claimed_by = NULL
-            WHERE id = ANY($1::bigint[]) AND claimed_by = {_THIS_SESSION}""",
-        list(delivery_ids),
-    )
+        "UPDATE deliveries SET claimed_by = NULL WHERE id = ANY($1::bigint[]) AND claimed_by = $2",
+        list(delivery_ids), session,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,20 +125,20 @@ class Outcome:
     next_attempt_at: datetime | None = None
 
 
-async def record_outcomes(conn: Conn, outcomes: Sequence[Outcome]) -> None:
-    """Store outcomes of rows this session claimed (`claim_due`), with one statement, and end
+async def record_outcomes(conn: Conn, session: str, outcomes: Sequence[Outcome]) -> None:
+    """Store outcomes of rows `session` claimed (`claim_due`), with one statement, and end
     their claims. Every attempt counts; a final state also sets `finished_at`, a retry moves
     `next_attempt_at` (never earlier than a host's probe, `mark_hosts_unavailable`, set while
     the row was being sent). Rows are locked in id order, as `mark_hosts_unavailable` does."""
     if not outcomes:
         return
     await conn.execute(
-        f"""WITH o AS (
+        """WITH o AS (
                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[],
                                      $5::timestamptz[]) AS o(id, state, status, error, at)
             ), mine AS (
                 SELECT d.id FROM deliveries d JOIN o ON o.id = d.id
-                WHERE d.claimed_by = {_THIS_SESSION} ORDER BY d.id FOR UPDATE OF d
+                WHERE d.claimed_by = $6 ORDER BY d.id FOR UPDATE OF d
             )
             UPDATE deliveries AS d
             SET state = o.state, last_status = o.status, last_error = o.error,
@@ -138,7 +148,7 @@ async def record_outcomes(conn: Conn, outcomes: Sequence[Outcome]) -> None:
             FROM o, mine WHERE d.id = o.id AND mine.id = o.id""",
         [o.delivery_id for o in outcomes], [o.state for o in outcomes],
         [o.status for o in outcomes], [o.error for o in outcomes],
-        [o.next_attempt_at for o in outcomes],
+        [o.next_attempt_at for o in outcomes], session,
     )  # fmt: skip
 
 
