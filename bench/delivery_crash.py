@@ -9,7 +9,8 @@ a port on 127.0.0.1, served by bench/fanout.py's verifying sink in a separate pr
 the deliveries drawn between 20 % and 70 % (seeded), the worker is killed with SIGKILL; a new
 worker is started and runs until no delivery row is pending. Reported per run, and as median
 and max over the runs: the fraction re-sent (duplicates at the sink / deliveries) and how many
-inboxes got nothing (lost; must be 0). Only 127.0.0.1 is ever sent to.
+inboxes got nothing (lost; must be 0), and how busy the whole machine was meanwhile (the
+benchmark's own processes included; 2 cores is full). Only 127.0.0.1 is ever sent to.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from common import (
     NodeConfig,
     NodeProcess,
     free_port,
+    machine_busy_seconds,
     machine_description,
     start_node,
     wait_for_listeners,
@@ -78,6 +80,7 @@ async def one_run(
         await follow_author(dsn, author.id, args, sink.ports)
         workers.append(start_node(config, "worker", name="worker-killed"))
         await wait_for_listeners(dsn, 1, processes=workers)
+        busy, started = machine_busy_seconds(), time.perf_counter()
         await posts.create_post(ctx, author, POST_TEXT)
         at_kill = await _wait_received(sink, http, kill_at, workers[0], args.timeout)
         workers[0].process.kill()  # SIGKILL
@@ -85,6 +88,7 @@ async def one_run(
         workers.append(start_node(config, "worker", name="worker-restarted"))
         delivered, _states = await wait_delivered(ctx, args.followers, args.timeout, workers[1:])
         seen = await sink.stats(http)
+        busy = (machine_busy_seconds() - busy) / (time.perf_counter() - started)
         return {
             "killed after": float(at_kill["valid"]),
             "received": float(seen["valid"]),
@@ -93,6 +97,7 @@ async def one_run(
             "lost": float(args.followers - seen["inboxes"]),
             "rows not delivered": float(args.followers - delivered),
             "invalid signatures": float(seen["invalid"]),
+            "busy cores (all)": busy,
         }
     finally:
         for worker in workers:
