@@ -26,10 +26,12 @@ hypothesis_settings.load_profile("commonroom")
 def databases() -> Iterator[TestDatabases]:
     dbs = TestDatabases()
     dbs.start()
-    run_sync(dbs.create_template())
-    yield dbs
-    run_sync(dbs.drop_all())
-    dbs.stop()
+    try:
+        run_sync(dbs.create_template())
+        yield dbs
+        run_sync(dbs.drop_all())
+    finally:
+        dbs.stop()  # the embedded cluster's folder goes too, whether the session passed or not
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import asyncpg
@@ -21,6 +20,7 @@ from tests.support.processes import (
     postgres_processes_for,
     run_command,
     wait_for_http,
+    wait_until,
 )
 
 pytestmark = pytest.mark.slow
@@ -206,8 +206,15 @@ def test_embedded_postgres_runs_for_a_normal_user_too(tmp_path: Path) -> None:
     assert "postgresql://postgres@/commonroom" in result.stdout
     owner = (directory / "var" / "postgres").stat().st_uid
     assert owner == int(subprocess.check_output(["id", "-u", "nobody"]).decode())
-    time.sleep(0.1)
-    assert postgres_processes_for(directory / "var" / "postgres") == []
+    wait_until(
+        lambda: postgres_processes_for(directory / "var" / "postgres") == [],
+        "the server's processes to exit",
+    )
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in found.stdout.split()]
 
 
 def test_web_with_two_processes_shares_the_port_and_stops_cleanly(
@@ -233,12 +240,9 @@ def test_web_with_two_processes_shares_the_port_and_stops_cleanly(
     )
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/healthz") == 200
-        time.sleep(1)
-        children = [
-            int(pid)
-            for pid in subprocess.check_output(["pgrep", "-P", str(process.pid)], text=True).split()
-        ]
-        assert len(children) == 2
+        # One process answering does not mean both were started yet: wait for the second.
+        wait_until(lambda: len(_children(process.pid)) == 2, "two web processes")
+        children = _children(process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=60)

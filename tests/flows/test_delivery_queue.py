@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -17,16 +16,19 @@ from node.storage.actors import remote_actors
 from node.storage.actors.remote_actors import RemoteActorFields
 from tests.conftest import free_port
 from tests.support.federation import FlowNode
+from tests.support.sinks import HeldInboxes
 
 FOLLOWERS = 60
+BATCH = 5
 
 
 class Sink:
-    """A stand-in for many remote servers: one inbox per follower, verifying every signature."""
+    """A stand-in for many remote servers: one inbox per follower, verifying every signature.
+    It holds every request until released (`inboxes`), so a test can make the workers overlap."""
 
     def __init__(self, public_key_pem: str) -> None:
         self.public_key_pem = public_key_pem
-        self.received: Counter[str] = Counter()
+        self.inboxes = HeldInboxes()
         self.bad_signatures = 0
 
     async def inbox(self, request: web.Request) -> web.Response:
@@ -36,8 +38,7 @@ class Sink:
         if type(verified).__name__ != "Verified":
             self.bad_signatures += 1
             return web.Response(status=401)
-        await asyncio.sleep(0.01)  # a little network time, so the workers overlap
-        self.received[request.match_info["n"]] += 1
+        await self.inboxes.receive(request.match_info["n"])
         return web.Response(status=202)
 
 
@@ -76,11 +77,18 @@ async def test_two_workers_deliver_every_row_exactly_once(node: FlowNode) -> Non
 
         async def drain(ctx: NodeContext) -> int:
             total = 0
-            while handled := await outbox.deliver_due(ctx, batch=5):
+            while handled := await outbox.deliver_due(ctx, batch=BATCH):
                 total += handled
             return total
 
-        first, second = await asyncio.gather(drain(node.ctx), drain(other))
+        async def overlap() -> None:
+            # One worker has at most BATCH rows in flight: more held means both are sending.
+            try:
+                await sink.inboxes.wait_for(lambda: sink.inboxes.held > BATCH, "both workers")
+            finally:
+                sink.inboxes.release()
+
+        first, second, _ = await asyncio.gather(drain(node.ctx), drain(other), overlap())
     finally:
         await other.http.close()
         await settings_db.close()
@@ -89,7 +97,7 @@ async def test_two_workers_deliver_every_row_exactly_once(node: FlowNode) -> Non
     assert second > 0, "both workers took part"
     assert first + second == FOLLOWERS
     assert sink.bad_signatures == 0
-    assert sorted(sink.received.values()) == [1] * FOLLOWERS
+    assert sorted(sink.inboxes.arrived.values()) == [1] * FOLLOWERS
     async with node.ctx.db.connection() as conn:
         delivered = await conn.fetchval(
             "SELECT count(*) FROM deliveries WHERE state = 'delivered' AND last_status = 202"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Coroutine
@@ -24,6 +25,10 @@ from node.storage.migrate import migrate
 
 T = TypeVar("T")
 
+# Each session's embedded cluster lives in its own folder of the temp dir (~1 GB after a full
+# run); `TestDatabases.stop` removes it.
+CLUSTER_PREFIX = "commonroom-test-pg-"
+
 
 def with_database(dsn: str, name: str) -> str:
     """The same server, another database."""
@@ -36,22 +41,45 @@ class TestDatabases:
 
     def __init__(self) -> None:
         self._server: EmbeddedPostgres | None = None
+        self._directory: Path | None = None
         self.admin_dsn = os.environ.get("TEST_DATABASE_URL", "")
         self.template = f"commonroom_tmpl_{uuid.uuid4().hex[:8]}"
         self._created: list[str] = []
 
+    @property
+    def directory(self) -> Path | None:
+        """The embedded cluster's folder while it exists (None with TEST_DATABASE_URL)."""
+        return self._directory
+
     def start(self) -> None:
-        if not self.admin_dsn:
-            # /tmp itself, not pytest's 0700 tmp dir, so the server user can reach it as root.
-            directory = Path(tempfile.mkdtemp(prefix="commonroom-test-pg-"))
-            directory.chmod(0o755)
-            self._server = EmbeddedPostgres(directory, fast=True)
-            self._server.start()
-            self.admin_dsn = self._server.paths.dsn("postgres")
+        if self.admin_dsn:
+            return
+        # /tmp itself, not pytest's 0700 tmp dir, so the server user can reach it as root.
+        self._directory = Path(tempfile.mkdtemp(prefix=CLUSTER_PREFIX))
+        self._directory.chmod(0o755)
+        server = self._server = self.new_server(self._directory)
+        try:
+            server.start()
+        except BaseException:
+            self.stop()
+            raise
+        self.admin_dsn = server.paths.dsn("postgres")
+
+    def new_server(self, directory: Path) -> EmbeddedPostgres:
+        """The embedded cluster in `directory` (the cleanup tests replace it)."""
+        return EmbeddedPostgres(directory, fast=True)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
+        """Stop the embedded server, then remove its folder (even if stopping failed: the
+        server dies with this process anyway)."""
+        server, self._server = self._server, None
+        try:
+            if server is not None:
+                server.stop()
+        finally:
+            directory, self._directory = self._directory, None
+            if directory is not None:
+                remove_cluster(directory)
 
     async def create_template(self) -> None:
         conn = await asyncpg.connect(self.admin_dsn)
@@ -93,6 +121,13 @@ class TestDatabases:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+def remove_cluster(directory: Path) -> None:
+    """Remove a stopped cluster's folder and everything in it (an error if something in it
+    cannot be removed: a leak should be seen, not hidden)."""
+    if directory.exists():
+        shutil.rmtree(directory)
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
@@ -41,6 +42,17 @@ def wait_for_http(url: str, timeout: float = 60.0) -> int:
         except ConnectionError:
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def wait_until(
+    predicate: Callable[[], bool], what: str, timeout: float = 30.0, interval: float = 0.05
+) -> None:
+    """Poll `predicate` until it holds, or AssertionError naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
 
 
 def postgres_processes_for(pgdata: Path) -> list[int]:

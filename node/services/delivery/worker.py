@@ -24,13 +24,23 @@ from federation.signatures import SigningKey
 from node.services.kernel.context import NodeContext
 from node.services.kernel.instance import instance_keys, signer_for
 from node.storage.accounts import accounts as account_store
+from node.storage.pool import Conn
 from node.storage.queues import deliveries as store
 from node.storage.queues.deliveries import DueDelivery, Outcome
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
-CONCURRENCY = 16
+# Sends in flight at once. A kill -9 re-sends them all when the worker is CPU-bound (their
+# answers wait in its socket buffers): 16 re-sent 1.2-1.6 % of a 1,000-inbox fan-out, 8 re-send
+# 0.7 % (bench/delivery_crash.py). Against peers that take 50 ms to answer, 8 send ~40 % fewer
+# per second than 16 did (bench/RESULTS.md); run more workers for those.
+CONCURRENCY = 8
+# Outcomes are written in groups while the rest of the batch is sent: a group goes when GROUP
+# outcomes wait, or FLUSH_AFTER seconds after the first of them. A kill -9 re-sends what was
+# answered but not yet written (bench/delivery_crash.py), so the wait is short.
+GROUP = 16
+FLUSH_AFTER = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,30 +53,104 @@ class _Sent:
 async def deliver_due(ctx: NodeContext, batch: int = BATCH) -> int:
     """Send up to `batch` due deliveries concurrently; returns how many were tried.
 
-    The rows stay locked in one transaction while they are sent (see `store.lock_due`), and
-    their outcomes are written in that same transaction, with one statement for the batch.
+    The rows are claimed for this connection's session (`store.claim_due`), which the batch
+    keeps until every outcome is written; outcomes are written in small groups as the answers
+    come (`_Recorder`), so a worker that dies mid-batch re-sends little. Rows it cannot record
+    are released; if even that fails, the connection is dropped, which voids its claims.
     """
-    async with ctx.db.transaction() as conn:
-        due = await store.lock_due(conn, batch)
-        if not due:
+    async with ctx.db.connection() as conn:
+        claim = await store.claim_due(conn, batch)
+        if claim is None:
             return 0
-        results = await _send_all(ctx, due)
-        await store.record_outcomes(conn, [_outcome(sent) for sent in results])
-    # Host health is shared by every worker: update it after the batch commits, in host order
-    # (`store.record_host_health`). Inside the batch's transaction, marking a host unavailable
-    # (which moves that host's pending rows) could wait on rows another worker has locked while
-    # that worker waits on our `hosts` rows: a deadlock.
+        recorder = _Recorder(conn, claim.session)
+        try:
+            results = await _send_all(ctx, claim.rows, recorder)
+            await recorder.close()
+        except BaseException:
+            await _give_back(conn, recorder, [d.id for d in claim.rows])
+            raise
+    # Host health is shared by every worker: update it after the batch, in host order
+    # (`store.record_host_health`), in its own transaction.
     await _record_hosts(ctx, results)
-    return len(due)
+    return len(claim.rows)
 
 
-async def _send_all(ctx: NodeContext, due: list[DueDelivery]) -> list[_Sent]:
+async def _give_back(conn: Conn, recorder: _Recorder, claimed: list[int]) -> None:
+    await recorder.abort()
+    try:
+        unrecorded = [i for i in claimed if i not in recorder.recorded]
+        await store.release_claims(conn, recorder.session, unrecorded)
+    except BaseException:
+        conn.terminate()  # the session ends, and its claims with it
+        raise
+
+
+class _Recorder:
+    """Writes outcomes on the claiming connection, one statement at a time, in groups."""
+
+    def __init__(self, conn: Conn, session: str) -> None:
+        self._conn, self.session = conn, session
+        self._waiting: list[Outcome] = []
+        self.recorded: set[int] = set()
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.TimerHandle | None = None
+        self._scheduled = self._aborted = False
+        self._flushes: set[asyncio.Task[None]] = set()
+
+    def add(self, outcome: Outcome) -> None:
+        if self._aborted:  # a send that finished after its batch failed: its row is released
+            return
+        self._waiting.append(outcome)
+        if len(self._waiting) >= GROUP:
+            self._flush_soon()
+        elif self._timer is None and not self._scheduled:
+            self._timer = asyncio.get_running_loop().call_later(FLUSH_AFTER, self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._scheduled:
+            self._scheduled = True
+            task = asyncio.create_task(self._flush())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+
+    async def _flush(self) -> None:
+        async with self._lock:
+            self._scheduled = False
+            group, self._waiting = self._waiting, []
+            if group:
+                await store.record_outcomes(self._conn, self.session, group)
+                self.recorded.update(o.delivery_id for o in group)
+
+    async def close(self) -> None:
+        """Write everything still waiting; raises if a group could not be written."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        await asyncio.gather(*self._flushes)
+        await self._flush()
+
+    async def abort(self) -> None:
+        """Stop writing (the batch failed); `recorded` says what was written."""
+        self._aborted = True
+        if self._timer is not None:
+            self._timer.cancel()
+        for task in self._flushes:
+            task.cancel()
+        await asyncio.gather(*self._flushes, return_exceptions=True)
+
+
+async def _send_all(ctx: NodeContext, due: list[DueDelivery], recorder: _Recorder) -> list[_Sent]:
     keys = await _signing_keys(ctx, {d.account_id for d in due})
     limit = asyncio.Semaphore(CONCURRENCY)
 
     async def send(delivery: DueDelivery) -> _Sent:
         async with limit:
-            return await _send(ctx, delivery, keys[delivery.account_id])
+            sent = await _send(ctx, delivery, keys[delivery.account_id])
+        recorder.add(_outcome(sent))
+        return sent
 
     return await asyncio.gather(*(send(d) for d in due))
 

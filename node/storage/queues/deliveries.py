@@ -54,26 +54,63 @@ async def insert_deliveries(conn: Conn, activity_id: int, inboxes: list[tuple[st
     return queued
 
 
-async def lock_due(conn: Conn, limit: int) -> list[DueDelivery]:
-    """Lock up to `limit` due rows for the caller's transaction (SKIP LOCKED).
+# The database session a claim belongs to: its backend's pid and start time (µs since the
+# epoch), unique for the server's life. A session sees the start time of sessions of its own
+# role only (pg_stat_activity): every worker of a node connects as the same role.
+_SESSION = "a.pid || ':' || (extract(epoch FROM a.backend_start) * 1000000)::bigint"
+_THIS_SESSION = f"(SELECT {_SESSION} FROM pg_stat_activity a WHERE a.pid = pg_backend_pid())"
+_LIVE_SESSIONS = (
+    f"ARRAY(SELECT {_SESSION} FROM pg_stat_activity a WHERE a.backend_start IS NOT NULL)"
+)
 
-    The worker keeps the transaction open while it sends: two workers never take the same row,
-    and if a worker dies mid-send its connection drops, the locks go with it, and the rows are
-    due again at once (at-least-once: peers deduplicate by activity id).
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Rows claimed by one database session, and that session's name (`claimed_by`)."""
+
+    session: str
+    rows: list[DueDelivery]
+
+
+async def claim_due(conn: Conn, limit: int) -> Claim | None:
+    """Claim up to `limit` due rows for the session of `conn` (committed at once); None when
+    nothing is due.
+
+    The caller keeps `conn` until every claimed row has its outcome (`record_outcomes`) or is
+    released (`release_claims`). Two workers never claim the same row: rows are locked while
+    they are claimed (SKIP LOCKED), and a row claimed by a live session is not due. If a
+    worker dies, its connection drops, its session ends, and its rows are due again at once
+    (at-least-once: peers deduplicate by activity id).
     """
     rows = await conn.fetch(
-        """SELECT d.id, d.inbox, d.host, d.attempts + 1 AS attempts, a.body, a.account_id
-           FROM deliveries d JOIN outbound_activities a ON a.id = d.activity_id
-           WHERE d.state = 'pending' AND d.next_attempt_at <= now()
-           ORDER BY d.next_attempt_at, d.id LIMIT $1
-           FOR UPDATE OF d SKIP LOCKED""",
+        f"""UPDATE deliveries AS d SET claimed_by = {_THIS_SESSION}
+            FROM (SELECT id FROM deliveries
+                  WHERE state = 'pending' AND next_attempt_at <= now()
+                    AND (claimed_by IS NULL OR claimed_by <> ALL ({_LIVE_SESSIONS}))
+                  ORDER BY next_attempt_at, id LIMIT $1
+                  FOR UPDATE SKIP LOCKED) AS due,
+                 outbound_activities a
+            WHERE d.id = due.id AND a.id = d.activity_id
+            RETURNING d.id, d.inbox, d.host, d.attempts + 1 AS attempts, a.body, a.account_id,
+                      d.next_attempt_at, d.claimed_by""",
         limit,
     )
-    return [
+    if not rows:
+        return None
+    rows.sort(key=lambda row: (row["next_attempt_at"], row["id"]))
+    return Claim(rows[0]["claimed_by"], [
         DueDelivery(row["id"], row["inbox"], row["host"], row["attempts"],
                     row["body"].encode(), row["account_id"])
         for row in rows
-    ]  # fmt: skip
+    ])  # fmt: skip
+
+
+async def release_claims(conn: Conn, session: str, delivery_ids: Collection[int]) -> None:
+    """Give back rows `session` claimed and will not record (they are due again)."""
+    await conn.execute(
+        "UPDATE deliveries SET claimed_by = NULL WHERE id = ANY($1::bigint[]) AND claimed_by = $2",
+        list(delivery_ids), session,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,24 +125,30 @@ class Outcome:
     next_attempt_at: datetime | None = None
 
 
-async def record_outcomes(conn: Conn, outcomes: Sequence[Outcome]) -> None:
-    """Store a batch's outcomes with one statement. Every attempt counts; a final state also
-    sets `finished_at`, a retry moves `next_attempt_at`. The rows are the caller's (locked by
-    `lock_due` in the same transaction)."""
+async def record_outcomes(conn: Conn, session: str, outcomes: Sequence[Outcome]) -> None:
+    """Store outcomes of rows `session` claimed (`claim_due`), with one statement, and end
+    their claims. Every attempt counts; a final state also sets `finished_at`, a retry moves
+    `next_attempt_at` (never earlier than a host's probe, `mark_hosts_unavailable`, set while
+    the row was being sent). Rows are locked in id order, as `mark_hosts_unavailable` does."""
     if not outcomes:
         return
     await conn.execute(
-        """UPDATE deliveries AS d
-           SET state = o.state, last_status = o.status, last_error = o.error,
-               attempts = d.attempts + 1,
-               next_attempt_at = coalesce(o.next_attempt_at, d.next_attempt_at),
-               finished_at = CASE WHEN o.state = 'pending' THEN d.finished_at ELSE now() END
-           FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::timestamptz[])
-               AS o(id, state, status, error, next_attempt_at)
-           WHERE d.id = o.id""",
+        """WITH o AS (
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[],
+                                     $5::timestamptz[]) AS o(id, state, status, error, at)
+            ), mine AS (
+                SELECT d.id FROM deliveries d JOIN o ON o.id = d.id
+                WHERE d.claimed_by = $6 ORDER BY d.id FOR UPDATE OF d
+            )
+            UPDATE deliveries AS d
+            SET state = o.state, last_status = o.status, last_error = o.error,
+                attempts = d.attempts + 1, claimed_by = NULL,
+                next_attempt_at = greatest(o.at, d.next_attempt_at),
+                finished_at = CASE WHEN o.state = 'pending' THEN d.finished_at ELSE now() END
+            FROM o, mine WHERE d.id = o.id AND mine.id = o.id""",
         [o.delivery_id for o in outcomes], [o.state for o in outcomes],
         [o.status for o in outcomes], [o.error for o in outcomes],
-        [o.next_attempt_at for o in outcomes],
+        [o.next_attempt_at for o in outcomes], session,
     )  # fmt: skip
 
 
@@ -153,8 +196,12 @@ async def mark_hosts_unavailable(conn: Conn, probes: Mapping[str, datetime]) -> 
         hosts,
     )
     await conn.execute(
-        """UPDATE deliveries AS d SET next_attempt_at = greatest(d.next_attempt_at, p.at)
-           FROM unnest($1::text[], $2::timestamptz[]) AS p(host, at)
-           WHERE d.host = p.host AND d.state = 'pending'""",
+        """WITH moving AS (
+               SELECT id FROM deliveries WHERE host = ANY($1::text[]) AND state = 'pending'
+               ORDER BY id FOR UPDATE
+           )
+           UPDATE deliveries AS d SET next_attempt_at = greatest(d.next_attempt_at, p.at)
+           FROM unnest($1::text[], $2::timestamptz[]) AS p(host, at), moving
+           WHERE d.host = p.host AND d.id = moving.id""",
         hosts, [probes[host] for host in hosts],
     )  # fmt: skip
