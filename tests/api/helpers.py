@@ -6,27 +6,16 @@ import re
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestClient
 
-from node import keys
 from node.domain.accounts import Account
-from node.services.accounts import accounts
-from node.services.kernel.context import NodeContext
-from tests.support.html import csrf_token
+from tests.support.people import PASSWORD, local_person
+from tests.support.web import Client, ctx_of, sign_in
 
-PASSWORD = "correct horse 1"
 ALL_SCOPES = "read write follow push"
-Client = TestClient[Any, Any]
-
-
-def ctx_of(client: Client) -> NodeContext:
-    return client.server.app[keys.NODE]
 
 
 async def make_user(client: Client, username: str) -> Account:
-    return await accounts.create_account(
-        ctx_of(client).db, username, f"{username}@district.example", password=PASSWORD
-    )
+    return await local_person(ctx_of(client), username)
 
 
 async def register_app(
@@ -67,17 +56,8 @@ def bearer(token: str) -> dict[str, str]:
 
 async def sign_in_web(client: Client, username: str) -> None:
     """Sign in through the web form; the client keeps the session cookie."""
-    page = await (await client.get("/sign-in")).text()
-    response = await client.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": PASSWORD,
-            "_csrf": csrf_token(page),
-            "next": "/",
-        },
-    )
-    assert response.status == 200, await response.text()
+    status, page = await sign_in(client, username)
+    assert status == 200, page
 
 
 def consent_fields(page: str) -> dict[str, str]:
