@@ -12,8 +12,9 @@ import aiohttp
 
 from node.domain.profiles import ProfileEdit, ProfileField
 from node.services.profiles import profiles
-from tests.api.helpers import PASSWORD, Client, bearer, ctx_of, make_user, password_token
+from tests.api.helpers import Client, bearer, ctx_of, make_user, password_token
 from tests.support.html import csrf_token
+from tests.support.web import browser_session, sign_in_session
 
 _POST_ID = re.compile(r'id="post-(\d+)-author"')
 _COUNTS = re.compile(r"(\d+) repl(?:y|ies) · (\d+) likes? · (\d+) boosts?")
@@ -21,19 +22,9 @@ _COUNTS = re.compile(r"(\d+) repl(?:y|ies) · (\d+) likes? · (\d+) boosts?")
 
 @asynccontextmanager
 async def _browser(client: Client, username: str | None) -> AsyncIterator[aiohttp.ClientSession]:
-    base = str(client.make_url("")).rstrip("/")
-    async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+    async with browser_session(str(client.make_url("")).rstrip("/")) as http:
         if username is not None:
-            page = await (await http.get("/sign-in")).text()
-            await http.post(
-                "/sign-in",
-                data={
-                    "username": username,
-                    "password": PASSWORD,
-                    "_csrf": csrf_token(page),
-                    "next": "/",
-                },
-            )
+            await sign_in_session(http, "", username)
         yield http
 
 

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
-import pytest
 
 from node.domain.profiles import ProfileEdit, ProfileField
 from node.services.profiles import profiles
 from node.services.social import follows
-from tests.conftest import free_port
 from tests.fixtures.media import images
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
+from tests.support.federation import FlowNode, run_until_idle
 
 AS2 = {"Accept": "application/activity+json"}
-
-
-@pytest.fixture
-async def nodes(
-    databases: TestDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[FlowNode, FlowNode]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
 
 
 async def _fetchrow(node: FlowNode, query: str, *args: object) -> dict[str, Any]:
@@ -62,9 +46,9 @@ async def _cached_on(node: FlowNode, actor_uri: str) -> dict[str, Any]:
 
 
 async def test_profile_changes_reach_a_follower_node_as_one_update_per_inbox(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
+    a, b = pair
     ana = await a.user("ana")
     ben, cat = await b.user("ben"), await b.user("cat")
     ana_uri = a.ctx.urls.actor("ana")
@@ -122,9 +106,9 @@ async def test_profile_changes_reach_a_follower_node_as_one_update_per_inbox(
 
 
 async def test_a_new_avatar_reaches_followers_and_an_unchanged_save_sends_nothing(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
+    a, b = pair
     ana, ben = await a.user("ana"), await b.user("ben")
     ana_uri = a.ctx.urls.actor("ana")
     await follows.follow(b.ctx, ben, ana_uri)

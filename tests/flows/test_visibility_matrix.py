@@ -20,9 +20,8 @@ from node.storage.posts.posts import Post
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.federation import FlowNode, running_node
-from tests.support.html import csrf_token
+from tests.support.web import signed_in_session
 
-PASSWORD = "correct horse 1"
 VIEWERS = ("anonymous", "author", "follower", "stranger", "mentioned", "blocked")
 # (visibility, local_only) -> viewers who may see it
 EXPECTED: dict[tuple[str, bool], set[str]] = {
@@ -45,16 +44,6 @@ SEARCHED: dict[tuple[str, bool], set[str]] = {
 # Even to the blocked viewer, who could read them signed out anyway.
 IN_FEEDS: set[tuple[str, bool]] = {("public", False)}
 FEEDS = ("/@ana.atom", "/@ana.rss", "/tags/matrix.atom", "/tags/matrix.rss")
-
-
-async def _session(node: FlowNode, username: str | None) -> aiohttp.ClientSession:
-    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    if username:
-        form = await (await http.get(f"{node.url}/sign-in")).text()
-        signed = await http.post(f"{node.url}/sign-in", data={
-            "username": username, "password": PASSWORD, "_csrf": csrf_token(form)})  # fmt: skip
-        assert "You are signed in" in await signed.text()
-    return http
 
 
 async def _setup(node: FlowNode) -> dict[tuple[str, bool], Post]:
@@ -84,7 +73,7 @@ async def test_no_surface_shows_a_post_to_someone_who_may_not_see_it(node: FlowN
     made = await _setup(node)
     leaks: list[str] = []
     for viewer in VIEWERS:
-        http = await _session(node, USERS[viewer])
+        http = await signed_in_session(node.url, USERS[viewer])
         try:
             pages = {
                 path: await (await http.get(f"{node.url}{path}")).text()
