@@ -11,16 +11,15 @@ from federation.parse import parse_activity
 from federation.parse_types import Activity
 from node.api.ids import REMOTE_BASE
 from node.services.inbound.apply import apply_activity
-from tests.api.helpers import Client, bearer, ctx_of, expect_json, make_user, password_token
-
-
-async def _post(client: Client, token: str, text: str, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = await expect_json(
-        await client.post(
-            "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
-        )
-    )
-    return body
+from tests.api.helpers import (
+    Client,
+    bearer,
+    ctx_of,
+    expect_json,
+    make_user,
+    password_token,
+    post_json,
+)
 
 
 async def _ids(client: Client, path: str, token: str | None = None) -> list[str]:
@@ -54,9 +53,11 @@ async def _people(client: Client) -> tuple[str, str, str, str]:
 
 async def test_a_block_hides_each_others_posts_and_ends_the_follows(client: Client) -> None:
     ana, ben, ana_id, ben_id = await _people(client)
-    bens_public = await _post(client, ben, "Field trip photos")
-    bens_private = await _post(client, ben, "Followers only: parents evening", visibility="private")
-    anas_public = await _post(client, ana, "Ana's lesson notes")
+    bens_public = await post_json(client, ben, status="Field trip photos")
+    bens_private = await post_json(
+        client, ben, status="Followers only: parents evening", visibility="private"
+    )
+    anas_public = await post_json(client, ana, status="Ana's lesson notes")
     assert bens_private["id"] in await _ids(client, "/api/v1/timelines/home", ana)
 
     relation = await expect_json(
@@ -142,15 +143,15 @@ async def test_a_mute_hides_posts_and_notifications_and_the_muted_notice_nothing
     client: Client,
 ) -> None:
     ana, ben, ana_id, ben_id = await _people(client)
-    before = await _post(client, ben, "Before the mute")
+    before = await post_json(client, ben, status="Before the mute")
     relation = await expect_json(
         await client.post(f"/api/v1/accounts/{ben_id}/mute", headers=bearer(ana))
     )
     assert relation["muting"] is True and relation["muting_notifications"] is True
     assert relation["following"] is True, "a mute is not an unfollow"
 
-    during = await _post(client, ben, "@ana did you see the rota?")
-    public = await _post(client, ben, "#science fair on Friday")
+    during = await post_json(client, ben, status="@ana did you see the rota?")
+    public = await post_json(client, ben, status="#science fair on Friday")
     home = await _ids(client, "/api/v1/timelines/home", ana)
     assert not {before["id"], during["id"], public["id"]} & set(home)
     assert public["id"] not in await _ids(client, "/api/v1/timelines/public", ana)
@@ -165,7 +166,7 @@ async def test_a_mute_hides_posts_and_notifications_and_the_muted_notice_nothing
     bens_view = await _relationship(client, ben, ana_id)
     assert bens_view["following"] is True and bens_view["followed_by"] is True
     assert not bens_view["blocked_by"] and not bens_view["muting"]
-    anas_post = await _post(client, ana, "Ana still posts")
+    anas_post = await post_json(client, ana, status="Ana still posts")
     assert anas_post["id"] in await _ids(client, "/api/v1/timelines/home", ben)
 
     muted = await expect_json(await client.get("/api/v1/mutes", headers=bearer(ana)))
@@ -195,7 +196,7 @@ async def test_a_mute_hides_posts_and_notifications_and_the_muted_notice_nothing
 
 async def test_an_expired_mute_hides_nothing(client: Client) -> None:
     ana, ben, _, ben_id = await _people(client)
-    post = await _post(client, ben, "Back in view")
+    post = await post_json(client, ben, status="Back in view")
     await expect_json(
         await client.post(
             f"/api/v1/accounts/{ben_id}/mute", json={"duration": 60}, headers=bearer(ana)
