@@ -60,6 +60,35 @@ def _api_posts(statuses: list[dict[str, Any]]) -> list[tuple[int, tuple[int, int
     ]
 
 
+async def _posts_of_every_kind(
+    client: Client, tokens: dict[str, str], webs: dict[str, aiohttp.ClientSession]
+) -> int:
+    """Ana's posts of every visibility, on the web and from an app, with a reply, a like and a
+    boost; the id of her followers-only post."""
+    ana_web = webs["ana"]
+    public = await _web_post(
+        ana_web, text="Free *fractions* sheets #week", summary="Maths resources",
+        visibility="public",
+    )  # fmt: skip
+    await _web_post(ana_web, text="Unlisted note", visibility="unlisted")
+    followers = await _web_post(ana_web, text="For my followers", visibility="followers")
+    await _web_post(ana_web, text="@cal see you at 3", visibility="direct")
+    api_post = await client.post(
+        "/api/v1/statuses",
+        headers=bearer(tokens["ana"]),
+        json={"status": "Posted from an app #week", "spoiler_text": "App CW"},
+    )
+    assert api_post.status == 200
+    await client.post(
+        "/api/v1/statuses",
+        headers=bearer(tokens["ben"]),
+        json={"status": "@ana thanks!", "in_reply_to_id": str(public)},
+    )
+    await _web_act(webs["cal"], f"/posts/{public}/like")
+    await client.post(f"/api/v1/statuses/{public}/reblog", headers=bearer(tokens["dee"]))
+    return followers
+
+
 async def test_every_timeline_shows_the_same_posts_on_the_web_and_in_the_api(
     client: Client,
 ) -> None:
@@ -77,28 +106,7 @@ async def test_every_timeline_shows_the_same_posts_on_the_web_and_in_the_api(
         webs = {"ana": ana_web, "ben": ben_web, "cal": cal_web, "dee": dee_web}
         await _web_act(ben_web, "/follow", target="@ana")
         # Given posts of every visibility, written on the web and through the API:
-        public = await _web_post(
-            ana_web,
-            text="Free *fractions* sheets #week",
-            summary="Maths resources",
-            visibility="public",
-        )
-        await _web_post(ana_web, text="Unlisted note", visibility="unlisted")
-        followers = await _web_post(ana_web, text="For my followers", visibility="followers")
-        await _web_post(ana_web, text="@cal see you at 3", visibility="direct")
-        api_post = await client.post(
-            "/api/v1/statuses",
-            headers=bearer(tokens["ana"]),
-            json={"status": "Posted from an app #week", "spoiler_text": "App CW"},
-        )
-        assert api_post.status == 200
-        await client.post(
-            "/api/v1/statuses",
-            headers=bearer(tokens["ben"]),
-            json={"status": "@ana thanks!", "in_reply_to_id": str(public)},
-        )
-        await _web_act(cal_web, f"/posts/{public}/like")
-        await client.post(f"/api/v1/statuses/{public}/reblog", headers=bearer(tokens["dee"]))
+        followers = await _posts_of_every_kind(client, tokens, webs)
 
         surfaces = [
             ("/", "/api/v1/timelines/home"),
