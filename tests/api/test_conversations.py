@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
+
 from tests.api.helpers import (
     Client,
     bearer,
@@ -19,6 +21,14 @@ async def _conversations(client: Client, token: str) -> list[dict[str, Any]]:
         await client.get("/api/v1/conversations", headers=bearer(token))
     )
     return found
+
+
+async def _mark_read(client: Client, token: str, conversation: str) -> aiohttp.ClientResponse:
+    return await client.post(f"/api/v1/conversations/{conversation}/read", headers=bearer(token))
+
+
+async def _remove(client: Client, token: str, conversation: str) -> aiohttp.ClientResponse:
+    return await client.delete(f"/api/v1/conversations/{conversation}", headers=bearer(token))
 
 
 async def test_a_direct_thread_is_one_conversation_for_the_two_people_in_it(
@@ -46,19 +56,12 @@ async def test_a_direct_thread_is_one_conversation_for_the_two_people_in_it(
     [anas] = await _conversations(client, ana)
     assert anas["id"] == first and anas["last_status"]["id"] == answer
     assert anas["unread"] is True
-    read = await expect_json(
-        await client.post(f"/api/v1/conversations/{first}/read", headers=bearer(ana))
-    )
+    read = await expect_json(await _mark_read(client, ana, first))
     assert read["unread"] is False and read["id"] == first
     assert (await _conversations(client, ana))[0]["unread"] is False
 
     # Deleting it takes it off Ana's list only; the next message brings it back.
-    assert (
-        await expect_json(
-            await client.delete(f"/api/v1/conversations/{first}", headers=bearer(ana))
-        )
-        == {}
-    )
+    assert await expect_json(await _remove(client, ana, first)) == {}
     assert await _conversations(client, ana) == []
     assert len(await _conversations(client, ben)) == 1
     again = await post_status(
@@ -67,16 +70,10 @@ async def test_a_direct_thread_is_one_conversation_for_the_two_people_in_it(
     [anas] = await _conversations(client, ana)
     assert anas["last_status"]["id"] == again and anas["unread"] is True
 
-    assert (
-        await client.post(f"/api/v1/conversations/{first}/read", headers=bearer(cleo))
-    ).status == 404
-    assert (
-        await client.delete(f"/api/v1/conversations/{first}", headers=bearer(cleo))
-    ).status == 404
+    assert (await _mark_read(client, cleo, first)).status == 404
+    assert (await _remove(client, cleo, first)).status == 404
     reader = await password_token(client, "ana", scopes="read")
-    assert (
-        await client.delete(f"/api/v1/conversations/{first}", headers=bearer(reader))
-    ).status == 403
+    assert (await _remove(client, reader, first)).status == 403
     assert ben_account.username == "ben"
 
 

@@ -3,6 +3,9 @@ reported person's server without the reporter's name."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import aiohttp
 import orjson
 
 from node.api.ids import REMOTE_BASE
@@ -17,6 +20,10 @@ from tests.api.helpers import (
     post_status,
 )
 from tests.support.people import local_person
+
+
+async def _report(client: Client, token: str, **fields: Any) -> aiohttp.ClientResponse:
+    return await client.post("/api/v1/reports", json=fields, headers=bearer(token))
 
 
 async def test_a_report_is_stored_for_the_nodes_moderators(client: Client) -> None:
@@ -45,23 +52,12 @@ async def test_a_report_is_stored_for_the_nodes_moderators(client: Client) -> No
     assert report["target_account"]["username"] == "ben" and report["forwarded"] is False
 
     # Only Ben's posts, and only ones Ana may see: anything else is "not found".
+    bens = str(ben_account.id)
     for wrong in (anas_own, private, "99999999"):
-        refused = await client.post(
-            "/api/v1/reports",
-            json={"account_id": str(ben_account.id), "status_ids": [wrong]},
-            headers=bearer(ana),
-        )
+        refused = await _report(client, ana, account_id=bens, status_ids=[wrong])
         assert refused.status == 404, wrong
-    unknown = await client.post(
-        "/api/v1/reports", json={"account_id": "424242"}, headers=bearer(ana)
-    )
-    assert unknown.status == 404
-    odd = await client.post(
-        "/api/v1/reports",
-        json={"account_id": str(ben_account.id), "category": "rude"},
-        headers=bearer(ana),
-    )
-    assert odd.status == 422
+    assert (await _report(client, ana, account_id="424242")).status == 404
+    assert (await _report(client, ana, account_id=bens, category="rude")).status == 422
 
     # Ben deletes the post; the moderator still reads what he wrote.
     await expect_json(await client.delete(f"/api/v1/statuses/{unkind}", headers=bearer(ben)))
@@ -76,10 +72,7 @@ async def test_a_report_is_stored_for_the_nodes_moderators(client: Client) -> No
     assert (await client.get("/api/v1/admin/reports", headers=bearer(ana_admin))).status == 403
     assert (await client.get("/api/v1/admin/reports", headers=bearer(ana))).status == 403
     reader = await password_token(client, "ana", scopes="read")
-    no_scope = await client.post(
-        "/api/v1/reports", json={"account_id": str(ben_account.id)}, headers=bearer(reader)
-    )
-    assert no_scope.status == 403
+    assert (await _report(client, reader, account_id=bens)).status == 403
 
 
 async def test_a_forwarded_report_goes_to_their_server_without_the_reporters_name(
