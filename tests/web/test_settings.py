@@ -80,23 +80,24 @@ async def test_settings_page_is_linked_and_offers_the_suggested_fields(client: C
     assert page.count("anyone under 18") == 2
 
 
+# A bio and fields with markup in them, some of it hostile.
+WITH_MARKUP: dict[str, Any] = {
+    "bio": "Science teacher. <script>alert(1)</script>\n\nSlides: https://slides.example/ana",
+    "fields": [
+        ("School", "Lincoln Elementary"),
+        ("Site", "https://lincoln.example/science"),
+        ("Note", '"><img src=x onerror=alert(1)>'),
+    ],
+}
+
+
 async def test_saving_the_form_shows_on_the_profile_and_in_the_actor_document(
     client: Client,
 ) -> None:
     # Given a signed-in teacher
     token = await person_signed_in(client)
     # When she saves her profile
-    form = _profile_form(
-        token,
-        bio="Science teacher. <script>alert(1)</script>\n\nSlides: https://slides.example/ana",
-        fields=[
-            ("School", "Lincoln Elementary"),
-            ("Site", "https://lincoln.example/science"),
-            ("Note", '"><img src=x onerror=alert(1)>'),
-        ],
-        locked=True,
-        discoverable=True,
-    )
+    form = _profile_form(token, **WITH_MARKUP, locked=True, discoverable=True)
     response = await client.post("/settings", data=form, allow_redirects=False)
     assert response.status == 303
     assert response.headers["Location"] == "/settings?saved=profile"
