@@ -92,7 +92,7 @@ async def _confirm(client: Client, link: str) -> str:
     return await done.text()
 
 
-def _signed_in(page: str) -> bool:
+def _shows_signed_in(page: str) -> bool:
     return 'action="/sign-out"' in page
 
 
@@ -133,7 +133,7 @@ async def test_open_sign_up_confirms_the_address_by_mail_then_signs_in(
     assert "Your address is confirmed" in confirmed
     status, home = await sign_in(client, "ana")
     assert status == 200
-    assert _signed_in(home)
+    assert _shows_signed_in(home)
     again = await client.get(urlsplit(link).path)
     assert again.status == 410
     assert "expired or was already used" in await again.text()
@@ -290,7 +290,7 @@ async def test_approval_mode_waits_for_an_admin_who_approves(
 
     client.session.cookie_jar.clear()
     status, home = await sign_in(client, "ana")
-    assert status == 200 and _signed_in(home)
+    assert status == 200 and _shows_signed_in(home)
 
 
 async def test_a_rejected_sign_up_is_removed_and_told(
@@ -460,7 +460,7 @@ async def test_password_reset_mails_a_link_and_does_not_reveal_accounts(
     done = await client.post(
         path, data={"password": new_password, "confirm": new_password, "_csrf": csrf_token(form)}
     )
-    assert _signed_in(await done.text())
+    assert _shows_signed_in(await done.text())
     client.session.cookie_jar.clear()
     assert (await sign_in(client, "principal"))[0] == 401
     assert (await sign_in(client, "principal", new_password))[0] == 200
@@ -479,7 +479,7 @@ async def test_a_reset_link_confirms_the_address_but_not_an_approval(
     )
     assert done.status == 403
     page = await done.text()
-    assert "Your account is waiting for approval" in page and not _signed_in(page)
+    assert "Your account is waiting for approval" in page and not _shows_signed_in(page)
 
 
 async def test_too_many_sign_up_attempts_from_one_address_get_429(
