@@ -6,27 +6,16 @@ import re
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestClient
 
-from node import keys
 from node.domain.accounts import Account
-from node.services.accounts import accounts
-from node.services.kernel.context import NodeContext
-from tests.support.html import csrf_token
+from tests.support.people import PASSWORD, local_person
+from tests.support.web import Client, ctx_of, sign_in
 
-PASSWORD = "correct horse 1"
 ALL_SCOPES = "read write follow push"
-Client = TestClient[Any, Any]
-
-
-def ctx_of(client: Client) -> NodeContext:
-    return client.server.app[keys.NODE]
 
 
 async def make_user(client: Client, username: str) -> Account:
-    return await accounts.create_account(
-        ctx_of(client).db, username, f"{username}@district.example", password=PASSWORD
-    )
+    return await local_person(ctx_of(client), username)
 
 
 async def register_app(
@@ -67,17 +56,8 @@ def bearer(token: str) -> dict[str, str]:
 
 async def sign_in_web(client: Client, username: str) -> None:
     """Sign in through the web form; the client keeps the session cookie."""
-    page = await (await client.get("/sign-in")).text()
-    response = await client.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": PASSWORD,
-            "_csrf": csrf_token(page),
-            "next": "/",
-        },
-    )
-    assert response.status == 200, await response.text()
+    status, page = await sign_in(client, username)
+    assert status == 200, page
 
 
 def consent_fields(page: str) -> dict[str, str]:
@@ -105,8 +85,37 @@ async def expect_json(response: aiohttp.ClientResponse, status: int = 200) -> An
 
 async def post_status(client: Client, token: str, text: str, **fields: Any) -> str:
     """Post through the API; the new status's id."""
-    response = await client.post(
-        "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
+    return str((await post_json(client, token, status=text, **fields))["id"])
+
+
+async def session_token(
+    http: aiohttp.ClientSession, base_url: str, username: str, scopes: str = ALL_SCOPES
+) -> str:
+    """Register an app on the node at `base_url` and sign `username` in to it by the password
+    grant (for tests that talk to a node over loopback with their own aiohttp session)."""
+    app = await (await http.post(f"{base_url}/api/v1/apps", data={
+        "client_name": "Test client", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+        "scopes": scopes})).json()  # fmt: skip
+    grant = await http.post(f"{base_url}/oauth/token", data={
+        "grant_type": "password", "client_id": app["client_id"],
+        "client_secret": app["client_secret"], "username": username, "password": PASSWORD,
+        "scope": scopes})  # fmt: skip
+    assert grant.status == 200, await grant.text()
+    return str((await grant.json())["access_token"])
+
+
+async def post_json(client: Client, token: str, **fields: Any) -> dict[str, Any]:
+    """Post through the API with these fields (`status=...`); the new status as JSON."""
+    body: dict[str, Any] = await expect_json(
+        await client.post("/api/v1/statuses", json=fields, headers=bearer(token))
     )
-    body = await expect_json(response)
-    return str(body["id"])
+    return body
+
+
+def link_path(client: Client, response: aiohttp.ClientResponse, rel: str) -> str:
+    """The path of the `Link` header's `rel` page (next, prev), for the test client."""
+    for part in response.headers["Link"].split(","):
+        url, _, kind = part.partition(";")
+        if f'rel="{rel}"' in kind:
+            return url.strip().strip("<>").replace(str(client.make_url("")).rstrip("/"), "")
+    raise AssertionError(f"no {rel} link")

@@ -3,7 +3,6 @@ made with `commonroom user create`, for the tests that drive it with real client
 
 from __future__ import annotations
 
-import re
 import shutil
 import signal
 import subprocess
@@ -14,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from mastodon import Mastodon
 
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases, run_sync
+from tests.support.html import csrf_token
+from tests.support.mastodon_py import mastodon_signed_in
+from tests.support.people import PASSWORD
 from tests.support.processes import COMMAND, node_env, run_command, wait_for_http
-
-PASSWORD = "correct horse 1"
 
 
 @dataclass
@@ -52,15 +53,22 @@ class ServedNode:
         """A browser-like session signed in through the web form."""
         session = requests.Session()
         page = session.get(f"{self.url}/sign-in", timeout=30).text
-        token = re.search(r'name="_csrf" value="([^"]+)"', page)
-        assert token
         signed_in = session.post(
             f"{self.url}/sign-in",
             timeout=30,
-            data={"username": username, "password": PASSWORD, "_csrf": token.group(1), "next": "/"},
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "_csrf": csrf_token(page),
+                "next": "/",
+            },
         )
         assert signed_in.status_code == 200, signed_in.text
         return session
+
+    def mastodon(self, username: str, app: str, *, check_versions: bool = True) -> Mastodon:
+        """A new person, signed in to Mastodon.py (see tests.support.mastodon_py)."""
+        return mastodon_signed_in(self.url, self.user(username), app, check_versions=check_versions)
 
 
 @contextmanager

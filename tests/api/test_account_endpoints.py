@@ -4,10 +4,12 @@ requests, account search and pinned posts."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import aiohttp
 from PIL import Image
 
+from node.domain.accounts import Account
 from tests.api.helpers import Client, bearer, expect_json, make_user, password_token
 
 
@@ -24,27 +26,46 @@ def _next_max_id(response: aiohttp.ClientResponse) -> str:
     return next_url.split("max_id=")[1].split("&")[0]
 
 
+UPDATE = "/api/v1/accounts/update_credentials"
+# A profile as an app's settings form sends it (Rails-style fields).
+PROFILE_FORM = {
+    "display_name": "Ms. Ana Reyes",
+    "note": "Science, Year 7 and 8",
+    "fields_attributes[0][name]": "School",
+    "fields_attributes[0][value]": "Lincoln Elementary",
+    "fields_attributes[1][name]": "Subjects",
+    "fields_attributes[1][value]": "Science",
+    "locked": "true",
+    "discoverable": "1",
+}
+
+
+async def _call(client: Client, method: str, path: str, token: str, **options: Any) -> Any:
+    """The JSON answer of an API call that must succeed."""
+    return await expect_json(await client.request(method, path, headers=bearer(token), **options))
+
+
+async def _locked_with_two_requests(client: Client) -> tuple[Account, Account, Account, str]:
+    """Ana, who locked her account through the API, and ben and cat, who asked to follow her;
+    ana's token."""
+    ana = await make_user(client, "ana")
+    ben, cat = await make_user(client, "ben"), await make_user(client, "cat")
+    ana_token = await password_token(client, "ana")
+    await _call(client, "PATCH", UPDATE, ana_token, json={"locked": True})
+    for name in ("ben", "cat"):
+        token = await password_token(client, name)
+        asked = await _call(client, "POST", f"/api/v1/accounts/{ana.id}/follow", token)
+        assert asked["requested"] is True and asked["following"] is False
+    return ana, ben, cat, ana_token
+
+
 async def test_update_credentials_changes_the_profile_the_web_shows(client: Client) -> None:
     # Given a teacher with an app token
     ana = await make_user(client, "ana")
     token = await password_token(client, "ana")
 
     # When her app changes her name, bio, fields and privacy choices
-    response = await client.patch(
-        "/api/v1/accounts/update_credentials",
-        headers=bearer(token),
-        data={
-            "display_name": "Ms. Ana Reyes",
-            "note": "Science, Year 7 and 8",
-            "fields_attributes[0][name]": "School",
-            "fields_attributes[0][value]": "Lincoln Elementary",
-            "fields_attributes[1][name]": "Subjects",
-            "fields_attributes[1][value]": "Science",
-            "locked": "true",
-            "discoverable": "1",
-        },
-    )
-    me = await expect_json(response)
+    me = await _call(client, "PATCH", UPDATE, token, data=PROFILE_FORM)
 
     # Then the answer is her credential account, changed
     assert me["id"] == str(ana.id) and me["display_name"] == "Ms. Ana Reyes"
@@ -61,24 +82,14 @@ async def test_update_credentials_changes_the_profile_the_web_shows(client: Clie
     assert "Lincoln Elementary" in page
 
     # When she changes only her name (JSON), the rest stays
-    again = await expect_json(
-        await client.patch(
-            "/api/v1/accounts/update_credentials",
-            headers=bearer(token),
-            json={"display_name": "Ana R."},
-        )
-    )
+    again = await _call(client, "PATCH", UPDATE, token, json={"display_name": "Ana R."})
     assert again["display_name"] == "Ana R." and again["locked"] is True
     assert len(again["fields"]) == 2 and again["source"]["note"] == "Science, Year 7 and 8"
 
     # and fields sent as a JSON array replace the old ones
-    listed = await expect_json(
-        await client.patch(
-            "/api/v1/accounts/update_credentials",
-            headers=bearer(token),
-            json={"fields_attributes": [{"name": "Room", "value": "B12"}], "locked": False},
-        )
-    )
+    listed = await _call(client, "PATCH", UPDATE, token, json={
+        "fields_attributes": [{"name": "Room", "value": "B12"}], "locked": False,
+    })  # fmt: skip
     assert [(f["name"], f["value"]) for f in listed["source"]["fields"]] == [("Room", "B12")]
     assert listed["locked"] is False
 
@@ -153,16 +164,7 @@ async def test_followers_and_following_page_with_link_headers(client: Client) ->
 
 async def test_follow_requests_are_listed_authorized_and_rejected(client: Client) -> None:
     # Given a locked account and two people asking to follow her
-    ana = await make_user(client, "ana")
-    ben, cat = await make_user(client, "ben"), await make_user(client, "cat")
-    ana_token = await password_token(client, "ana")
-    await expect_json(await client.patch("/api/v1/accounts/update_credentials",
-                                   headers=bearer(ana_token), json={"locked": True}))  # fmt: skip
-    for name in ("ben", "cat"):
-        token = await password_token(client, name)
-        asked = await expect_json(await client.post(f"/api/v1/accounts/{ana.id}/follow",
-                                              headers=bearer(token)))  # fmt: skip
-        assert asked["requested"] is True and asked["following"] is False
+    ana, ben, cat, ana_token = await _locked_with_two_requests(client)
 
     # When she lists her requests, newest first, one at a time
     first = await client.get("/api/v1/follow_requests", params={"limit": "1"},
@@ -171,33 +173,22 @@ async def test_follow_requests_are_listed_authorized_and_rejected(client: Client
     rest = await client.get("/api/v1/follow_requests", headers=bearer(ana_token),
                             params={"max_id": _next_max_id(first)})  # fmt: skip
     assert [a["username"] for a in await expect_json(rest)] == ["ben"]
-    me = await expect_json(await client.get("/api/v1/accounts/verify_credentials",
-                                      headers=bearer(ana_token)))  # fmt: skip
+    me = await _call(client, "GET", "/api/v1/accounts/verify_credentials", ana_token)
     assert me["source"]["follow_requests_count"] == 2
 
     # and authorizes ben and rejects cat
-    yes = await expect_json(await client.post(f"/api/v1/follow_requests/{ben.id}/authorize",
-                                        headers=bearer(ana_token)))  # fmt: skip
+    yes = await _call(client, "POST", f"/api/v1/follow_requests/{ben.id}/authorize", ana_token)
     assert yes["id"] == str(ben.id) and yes["followed_by"] is True
-    no = await expect_json(await client.post(f"/api/v1/follow_requests/{cat.id}/reject",
-                                       headers=bearer(ana_token)))  # fmt: skip
+    no = await _call(client, "POST", f"/api/v1/follow_requests/{cat.id}/reject", ana_token)
     assert no["followed_by"] is False
 
     # Then ben is her follower (as the API and the web count it), and cat is not
     followers = await expect_json(await client.get(f"/api/v1/accounts/{ana.id}/followers"))
     assert [a["username"] for a in followers] == ["ben"]
-    assert (
-        await expect_json(await client.get("/api/v1/follow_requests", headers=bearer(ana_token)))
-        == []
-    )
+    assert await _call(client, "GET", "/api/v1/follow_requests", ana_token) == []
     cat_token = await password_token(client, "cat")
-    seen = await expect_json(
-        await client.get(
-            "/api/v1/accounts/relationships",
-            params={"id[]": str(ana.id)},
-            headers=bearer(cat_token),
-        )
-    )
+    seen = await _call(client, "GET", "/api/v1/accounts/relationships", cat_token,
+                       params={"id[]": str(ana.id)})  # fmt: skip
     assert seen[0]["following"] is False and seen[0]["requested"] is False
     again = await client.post(f"/api/v1/follow_requests/{cat.id}/authorize",
                               headers=bearer(ana_token))  # fmt: skip

@@ -4,31 +4,16 @@ account id (10^15 + the remote actor's row). Two real nodes federate over HTTP o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
-import pytest
 
 from node.api.ids import REMOTE_BASE
 from node.services.posts import posts
 from node.services.social import follows
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
-
-PASSWORD = "correct horse 1"
-
-
-@pytest.fixture
-async def nodes(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[tuple[FlowNode, ...]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
+from tests.api.helpers import session_token
+from tests.support.federation import FlowNode, run_until_idle
 
 
 class Api:
@@ -39,15 +24,7 @@ class Api:
 
     @classmethod
     async def sign_in(cls, http: aiohttp.ClientSession, node: FlowNode, username: str) -> Api:
-        app = await (await http.post(f"{node.url}/api/v1/apps", data={
-            "client_name": "across", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-            "scopes": "read write follow"})).json()  # fmt: skip
-        grant = await http.post(f"{node.url}/oauth/token", data={
-            "grant_type": "password", "client_id": app["client_id"],
-            "client_secret": app["client_secret"], "username": username, "password": PASSWORD,
-            "scope": "read write follow"})  # fmt: skip
-        assert grant.status == 200, await grant.text()
-        return cls(http, node, (await grant.json())["access_token"])
+        return cls(http, node, await session_token(http, node.url, username, "read write follow"))
 
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -69,9 +46,9 @@ async def _cached_actor(node: FlowNode, uri: str) -> dict[str, Any]:
 
 
 async def test_update_credentials_and_a_status_edit_reach_a_follower_node(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
+    a, b = pair
     await a.user("ana")
     ben = await b.user("ben")
     ana_uri = a.ctx.urls.actor("ana")
@@ -121,9 +98,9 @@ async def test_update_credentials_and_a_status_edit_reach_a_follower_node(
 
 
 async def test_a_remote_follow_request_is_authorized_by_account_id(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
+    a, b = pair
     ana_account = await a.user("ana")
     ben = await b.user("ben")
     ana_uri = a.ctx.urls.actor("ana")

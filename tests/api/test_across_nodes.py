@@ -5,46 +5,19 @@ federate over HTTP on loopback; Mastodon.py is synchronous, so it runs in a thre
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-from mastodon import Mastodon
 
 from node.services.posts import posts
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
-
-PASSWORD = "correct horse 1"
-SCOPES = ["read", "write", "follow"]
-
-
-@pytest.fixture
-async def nodes(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[tuple[FlowNode, ...]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
-
-
-def _logged_in(node: FlowNode, email: str) -> Mastodon:
-    client_id, secret = Mastodon.create_app("across", scopes=SCOPES, api_base_url=node.url)
-    api = Mastodon(
-        client_id=client_id, client_secret=secret, api_base_url=node.url, ratelimit_method="throw"
-    )
-    api.log_in(email, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
+from tests.support.federation import FlowNode, run_until_idle
+from tests.support.mastodon_py import mastodon_signed_in
 
 
 async def test_resolve_follow_read_and_get_a_reply_from_another_node(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
+    a, b = pair
     await a.user("ana")
     ben = await b.user("ben")
-    api = await asyncio.to_thread(_logged_in, a, "ana@district.example")
+    api = await asyncio.to_thread(mastodon_signed_in, a.url, "ana@district.example", "across")
 
     found = await asyncio.to_thread(api.search_v2, f"@ben@{b.host}", resolve=True)
     assert [acct.acct for acct in found.accounts] == [f"ben@{b.host}"]

@@ -12,8 +12,9 @@ import aiohttp
 
 from node.domain.profiles import ProfileEdit, ProfileField
 from node.services.profiles import profiles
-from tests.api.helpers import PASSWORD, Client, bearer, ctx_of, make_user, password_token
+from tests.api.helpers import Client, bearer, ctx_of, make_user, password_token
 from tests.support.html import csrf_token
+from tests.support.web import browser_session, sign_in_session
 
 _POST_ID = re.compile(r'id="post-(\d+)-author"')
 _COUNTS = re.compile(r"(\d+) repl(?:y|ies) · (\d+) likes? · (\d+) boosts?")
@@ -21,19 +22,9 @@ _COUNTS = re.compile(r"(\d+) repl(?:y|ies) · (\d+) likes? · (\d+) boosts?")
 
 @asynccontextmanager
 async def _browser(client: Client, username: str | None) -> AsyncIterator[aiohttp.ClientSession]:
-    base = str(client.make_url("")).rstrip("/")
-    async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+    async with browser_session(str(client.make_url("")).rstrip("/")) as http:
         if username is not None:
-            page = await (await http.get("/sign-in")).text()
-            await http.post(
-                "/sign-in",
-                data={
-                    "username": username,
-                    "password": PASSWORD,
-                    "_csrf": csrf_token(page),
-                    "next": "/",
-                },
-            )
+            await sign_in_session(http, "", username)
         yield http
 
 
@@ -69,6 +60,51 @@ def _api_posts(statuses: list[dict[str, Any]]) -> list[tuple[int, tuple[int, int
     ]
 
 
+async def _posts_of_every_kind(
+    client: Client, tokens: dict[str, str], webs: dict[str, aiohttp.ClientSession]
+) -> int:
+    """Ana's posts of every visibility, on the web and from an app, with a reply, a like and a
+    boost; the id of her followers-only post."""
+    ana_web = webs["ana"]
+    public = await _web_post(
+        ana_web, text="Free *fractions* sheets #week", summary="Maths resources",
+        visibility="public",
+    )  # fmt: skip
+    await _web_post(ana_web, text="Unlisted note", visibility="unlisted")
+    followers = await _web_post(ana_web, text="For my followers", visibility="followers")
+    await _web_post(ana_web, text="@cal see you at 3", visibility="direct")
+    api_post = await client.post(
+        "/api/v1/statuses",
+        headers=bearer(tokens["ana"]),
+        json={"status": "Posted from an app #week", "spoiler_text": "App CW"},
+    )
+    assert api_post.status == 200
+    await client.post(
+        "/api/v1/statuses",
+        headers=bearer(tokens["ben"]),
+        json={"status": "@ana thanks!", "in_reply_to_id": str(public)},
+    )
+    await _web_act(webs["cal"], f"/posts/{public}/like")
+    await client.post(f"/api/v1/statuses/{public}/reblog", headers=bearer(tokens["dee"]))
+    return followers
+
+
+async def _same_on_both(
+    client: Client, web: aiohttp.ClientSession, web_path: str, api_path: str,
+    token: str | None, viewer: str | None,
+) -> int:  # fmt: skip
+    """Assert the web page and the API answer show the same posts, in the same order, with the
+    same text, warnings and counts; how many posts they showed."""
+    page = await (await web.get(web_path)).text()
+    statuses = await (await client.get(api_path, headers=bearer(token) if token else {})).json()
+    assert _web_posts(page) == _api_posts(statuses), (viewer, web_path)
+    for status in statuses:
+        assert status["content"] in page, (viewer, web_path)
+        if status["spoiler_text"]:
+            assert f"<summary>{status['spoiler_text']} " in page
+    return len(statuses)
+
+
 async def test_every_timeline_shows_the_same_posts_on_the_web_and_in_the_api(
     client: Client,
 ) -> None:
@@ -86,28 +122,7 @@ async def test_every_timeline_shows_the_same_posts_on_the_web_and_in_the_api(
         webs = {"ana": ana_web, "ben": ben_web, "cal": cal_web, "dee": dee_web}
         await _web_act(ben_web, "/follow", target="@ana")
         # Given posts of every visibility, written on the web and through the API:
-        public = await _web_post(
-            ana_web,
-            text="Free *fractions* sheets #week",
-            summary="Maths resources",
-            visibility="public",
-        )
-        await _web_post(ana_web, text="Unlisted note", visibility="unlisted")
-        followers = await _web_post(ana_web, text="For my followers", visibility="followers")
-        await _web_post(ana_web, text="@cal see you at 3", visibility="direct")
-        api_post = await client.post(
-            "/api/v1/statuses",
-            headers=bearer(tokens["ana"]),
-            json={"status": "Posted from an app #week", "spoiler_text": "App CW"},
-        )
-        assert api_post.status == 200
-        await client.post(
-            "/api/v1/statuses",
-            headers=bearer(tokens["ben"]),
-            json={"status": "@ana thanks!", "in_reply_to_id": str(public)},
-        )
-        await _web_act(cal_web, f"/posts/{public}/like")
-        await client.post(f"/api/v1/statuses/{public}/reblog", headers=bearer(tokens["dee"]))
+        followers = await _posts_of_every_kind(client, tokens, webs)
 
         surfaces = [
             ("/", "/api/v1/timelines/home"),
@@ -116,24 +131,14 @@ async def test_every_timeline_shows_the_same_posts_on_the_web_and_in_the_api(
             (f"/@{ana.username}", f"/api/v1/accounts/{ana.id}/statuses"),
             ("/tags/week", "/api/v1/timelines/tag/week"),
         ]
-        viewers: list[tuple[str | None, aiohttp.ClientSession]] = [
-            *webs.items(),
-            (None, anonymous_web),
-        ]
+        viewers = [*webs.items(), (None, anonymous_web)]
         compared = 0
         for viewer, web in viewers:
-            headers = bearer(tokens[viewer]) if viewer else {}
+            token = tokens[viewer] if viewer else None
             for web_path, api_path in surfaces:
                 if viewer is None and web_path == "/":
                     continue  # anonymous visitors have no home timeline
-                page = await (await web.get(web_path)).text()
-                statuses = await (await client.get(api_path, headers=headers)).json()
-                assert _web_posts(page) == _api_posts(statuses), (viewer, web_path)
-                for status in statuses:
-                    assert status["content"] in page, (viewer, web_path)
-                    if status["spoiler_text"]:
-                        assert f"<summary>{status['spoiler_text']} " in page
-                compared += len(statuses)
+                compared += await _same_on_both(client, web, web_path, api_path, token, viewer)
         assert compared > 40, "the comparison saw posts of every kind"
 
         # Then the hidden posts are hidden on both, and a visible one reads the same.

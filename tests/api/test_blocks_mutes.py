@@ -11,16 +11,15 @@ from federation.parse import parse_activity
 from federation.parse_types import Activity
 from node.api.ids import REMOTE_BASE
 from node.services.inbound.apply import apply_activity
-from tests.api.helpers import Client, bearer, ctx_of, expect_json, make_user, password_token
-
-
-async def _post(client: Client, token: str, text: str, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = await expect_json(
-        await client.post(
-            "/api/v1/statuses", json={"status": text, **fields}, headers=bearer(token)
-        )
-    )
-    return body
+from tests.api.helpers import (
+    Client,
+    bearer,
+    ctx_of,
+    expect_json,
+    make_user,
+    password_token,
+    post_json,
+)
 
 
 async def _ids(client: Client, path: str, token: str | None = None) -> list[str]:
@@ -39,6 +38,22 @@ async def _relationship(client: Client, token: str, account_id: str) -> dict[str
     return result
 
 
+async def _act(
+    client: Client, token: str, account_id: str, action: str, **options: Any
+) -> dict[str, Any]:
+    """Block, mute, unblock or unmute someone through the API; the Relationship answered."""
+    path = f"/api/v1/accounts/{account_id}/{action}"
+    found: dict[str, Any] = await expect_json(
+        await client.post(path, headers=bearer(token), **options)
+    )
+    return found
+
+
+async def _listed(client: Client, path: str, token: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = await expect_json(await client.get(path, headers=bearer(token)))
+    return found
+
+
 async def _people(client: Client) -> tuple[str, str, str, str]:
     """ana and ben follow each other; tokens and account ids."""
     ana_account, ben_account = await make_user(client, "ana"), await make_user(client, "ben")
@@ -54,14 +69,14 @@ async def _people(client: Client) -> tuple[str, str, str, str]:
 
 async def test_a_block_hides_each_others_posts_and_ends_the_follows(client: Client) -> None:
     ana, ben, ana_id, ben_id = await _people(client)
-    bens_public = await _post(client, ben, "Field trip photos")
-    bens_private = await _post(client, ben, "Followers only: parents evening", visibility="private")
-    anas_public = await _post(client, ana, "Ana's lesson notes")
+    bens_public = await post_json(client, ben, status="Field trip photos")
+    bens_private = await post_json(
+        client, ben, status="Followers only: parents evening", visibility="private"
+    )
+    anas_public = await post_json(client, ana, status="Ana's lesson notes")
     assert bens_private["id"] in await _ids(client, "/api/v1/timelines/home", ana)
 
-    relation = await expect_json(
-        await client.post(f"/api/v1/accounts/{ben_id}/block", headers=bearer(ana))
-    )
+    relation = await _act(client, ana, ben_id, "block")
     assert relation["blocking"] is True
     assert relation["following"] is False and relation["followed_by"] is False
 
@@ -79,14 +94,10 @@ async def test_a_block_hides_each_others_posts_and_ends_the_follows(client: Clie
 
     blocked = await expect_json(await client.get("/api/v1/blocks", headers=bearer(ana)))
     assert [a["id"] for a in blocked] == [ben_id]
-    again = await expect_json(
-        await client.post(f"/api/v1/accounts/{ben_id}/block", headers=bearer(ana))
-    )
+    again = await _act(client, ana, ben_id, "block")
     assert again["blocking"] is True, "blocking twice is fine"
 
-    lifted = await expect_json(
-        await client.post(f"/api/v1/accounts/{ben_id}/unblock", headers=bearer(ana))
-    )
+    lifted = await _act(client, ana, ben_id, "unblock")
     assert lifted["blocking"] is False and lifted["following"] is False, "follows stay ended"
     assert await expect_json(await client.get("/api/v1/blocks", headers=bearer(ana))) == []
     assert bens_public["id"] in await _ids(client, "/api/v1/timelines/public", ana)
@@ -117,12 +128,10 @@ async def test_blocking_someone_elsewhere_tells_their_server(client: Client) -> 
         )
     zed = str(REMOTE_BASE + remote_id)
 
-    relation = await expect_json(
-        await client.post(f"/api/v1/accounts/{zed}/block", headers=bearer(ana))
-    )
+    relation = await _act(client, ana, zed, "block")
     assert relation["blocking"] is True and not relation["following"]
     assert not relation["followed_by"]
-    await expect_json(await client.post(f"/api/v1/accounts/{zed}/unblock", headers=bearer(ana)))
+    await _act(client, ana, zed, "unblock")
 
     async with ctx.db.connection() as conn:
         sent = await conn.fetch(
@@ -142,20 +151,18 @@ async def test_a_mute_hides_posts_and_notifications_and_the_muted_notice_nothing
     client: Client,
 ) -> None:
     ana, ben, ana_id, ben_id = await _people(client)
-    before = await _post(client, ben, "Before the mute")
-    relation = await expect_json(
-        await client.post(f"/api/v1/accounts/{ben_id}/mute", headers=bearer(ana))
-    )
+    before = await post_json(client, ben, status="Before the mute")
+    relation = await _act(client, ana, ben_id, "mute")
     assert relation["muting"] is True and relation["muting_notifications"] is True
     assert relation["following"] is True, "a mute is not an unfollow"
 
-    during = await _post(client, ben, "@ana did you see the rota?")
-    public = await _post(client, ben, "#science fair on Friday")
+    during = await post_json(client, ben, status="@ana did you see the rota?")
+    public = await post_json(client, ben, status="#science fair on Friday")
     home = await _ids(client, "/api/v1/timelines/home", ana)
     assert not {before["id"], during["id"], public["id"]} & set(home)
     assert public["id"] not in await _ids(client, "/api/v1/timelines/public", ana)
     assert public["id"] not in await _ids(client, "/api/v1/timelines/tag/science", ana)
-    notices = await expect_json(await client.get("/api/v1/notifications", headers=bearer(ana)))
+    notices = await _listed(client, "/api/v1/notifications", ana)
     assert notices == [], "neither the follow nor the mention from Ben is shown"
     # The post is still there for anyone else, and for Ana if she opens it.
     assert public["id"] in await _ids(client, "/api/v1/timelines/public")
@@ -165,37 +172,30 @@ async def test_a_mute_hides_posts_and_notifications_and_the_muted_notice_nothing
     bens_view = await _relationship(client, ben, ana_id)
     assert bens_view["following"] is True and bens_view["followed_by"] is True
     assert not bens_view["blocked_by"] and not bens_view["muting"]
-    anas_post = await _post(client, ana, "Ana still posts")
+    anas_post = await post_json(client, ana, status="Ana still posts")
     assert anas_post["id"] in await _ids(client, "/api/v1/timelines/home", ben)
 
-    muted = await expect_json(await client.get("/api/v1/mutes", headers=bearer(ana)))
+    muted = await _listed(client, "/api/v1/mutes", ana)
     assert [a["id"] for a in muted] == [ben_id] and muted[0]["mute_expires_at"] is None
 
     # Muting again with notifications=false brings the notifications back, not the posts.
-    relation = await expect_json(
-        await client.post(
-            f"/api/v1/accounts/{ben_id}/mute",
-            data={"notifications": "false", "duration": "3600"},
-            headers=bearer(ana),
-        )
+    relation = await _act(
+        client, ana, ben_id, "mute", data={"notifications": "false", "duration": "3600"}
     )
     assert relation["muting"] is True and relation["muting_notifications"] is False
-    kinds = {
-        n["type"]
-        for n in await expect_json(await client.get("/api/v1/notifications", headers=bearer(ana)))
-    }
+    kinds = {n["type"] for n in await _listed(client, "/api/v1/notifications", ana)}
     assert kinds == {"follow", "mention"}
     assert during["id"] not in await _ids(client, "/api/v1/timelines/home", ana)
-    muted = await expect_json(await client.get("/api/v1/mutes", headers=bearer(ana)))
+    muted = await _listed(client, "/api/v1/mutes", ana)
     assert muted[0]["mute_expires_at"] is not None
 
-    await expect_json(await client.post(f"/api/v1/accounts/{ben_id}/unmute", headers=bearer(ana)))
+    await _act(client, ana, ben_id, "unmute")
     assert during["id"] in await _ids(client, "/api/v1/timelines/home", ana)
 
 
 async def test_an_expired_mute_hides_nothing(client: Client) -> None:
     ana, ben, _, ben_id = await _people(client)
-    post = await _post(client, ben, "Back in view")
+    post = await post_json(client, ben, status="Back in view")
     await expect_json(
         await client.post(
             f"/api/v1/accounts/{ben_id}/mute", json={"duration": 60}, headers=bearer(ana)
@@ -233,7 +233,7 @@ async def test_a_block_keeps_follows_ended_both_ways(client: Client) -> None:
     """Refollowing after a block is refused, here (403) and from elsewhere (a Reject), so
     nothing is delivered to a blocked follower."""
     ana, ben, ana_id, ben_id = await _people(client)
-    await expect_json(await client.post(f"/api/v1/accounts/{ben_id}/block", headers=bearer(ana)))
+    await _act(client, ana, ben_id, "block")
     refused = await client.post(f"/api/v1/accounts/{ana_id}/follow", headers=bearer(ben))
     assert refused.status == 403
     assert (

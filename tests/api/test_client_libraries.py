@@ -13,11 +13,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from mastodon import Mastodon
 from PIL import Image
 
 from tests.api.served import PASSWORD, ServedNode, served_node
 from tests.support.databases import TestDatabases
+from tests.support.mastodon_py import mastodon_app
 
 pytestmark = pytest.mark.slow
 
@@ -31,19 +31,6 @@ def node(databases: TestDatabases) -> Iterator[ServedNode]:
         yield served
 
 
-def _client(node: ServedNode, name: str) -> Mastodon:
-    client_id, client_secret = Mastodon.create_app(
-        name, scopes=SCOPES, redirect_uris=OOB, api_base_url=node.url
-    )
-    return Mastodon(
-        client_id=client_id,
-        client_secret=client_secret,
-        api_base_url=node.url,
-        version_check_mode="created",
-        ratelimit_method="throw",
-    )
-
-
 def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (120, 80), (250, 200, 40)).save(out, "PNG")
@@ -52,7 +39,7 @@ def _png() -> bytes:
 
 def test_mastodon_py_password_grant_posts_with_an_image_and_a_cw(node: ServedNode) -> None:
     email = node.user("maya")
-    api = _client(node, "Mastodon.py password test")
+    api = mastodon_app(node.url, "Mastodon.py password test", SCOPES, check_versions=True)
     api.log_in(email, PASSWORD, scopes=SCOPES, allow_http=True)
     assert api.retrieve_mastodon_version() == "4.3.0"
     assert api.mastodon_api_version == 2
@@ -79,7 +66,7 @@ def test_mastodon_py_password_grant_posts_with_an_image_and_a_cw(node: ServedNod
 
 def test_mastodon_py_authorization_code_flow_through_the_consent_page(node: ServedNode) -> None:
     node.user("theo")
-    api = _client(node, "Mastodon.py code test")
+    api = mastodon_app(node.url, "Mastodon.py code test", SCOPES, check_versions=True)
     url = api.auth_request_url(redirect_uris=OOB, scopes=SCOPES, allow_http=True)
     assert urlsplit(url).path == "/oauth/authorize"
 

@@ -8,37 +8,18 @@ import io
 from collections.abc import Iterator
 
 import pytest
-from mastodon import Mastodon
 from PIL import Image
 
-from tests.api.served import PASSWORD, ServedNode, served_node
+from tests.api.served import ServedNode, served_node
 from tests.support.databases import TestDatabases
 
 pytestmark = pytest.mark.slow
-
-SCOPES = ["read", "write", "follow"]
 
 
 @pytest.fixture(scope="module")
 def node(databases: TestDatabases) -> Iterator[ServedNode]:
     with served_node(databases) as served:
         yield served
-
-
-def _signed_in(node: ServedNode, username: str) -> Mastodon:
-    email = node.user(username)
-    client_id, client_secret = Mastodon.create_app(
-        "Mastodon.py endpoints test", scopes=SCOPES, api_base_url=node.url
-    )
-    api = Mastodon(
-        client_id=client_id,
-        client_secret=client_secret,
-        api_base_url=node.url,
-        version_check_mode="created",
-        ratelimit_method="throw",
-    )
-    api.log_in(email, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
 
 
 def _png() -> bytes:
@@ -48,7 +29,7 @@ def _png() -> bytes:
 
 
 def test_mastodon_py_edits_a_profile_the_web_then_shows(node: ServedNode) -> None:
-    api = _signed_in(node, "rosa")
+    api = node.mastodon("rosa", "Mastodon.py endpoints test")
     me = api.account_update_credentials(
         display_name="Ms. Rosa Diaz",
         note="Art, all years",
@@ -67,7 +48,7 @@ def test_mastodon_py_edits_a_profile_the_web_then_shows(node: ServedNode) -> Non
 
 
 def test_mastodon_py_edits_a_status_and_reads_its_history(node: ServedNode) -> None:
-    api = _signed_in(node, "omar")
+    api = node.mastodon("omar", "Mastodon.py endpoints test")
     status = api.status_post("Paint day on Monday")
     edited = api.status_update(status.id, "Paint day on Tuesday")
     assert edited.id == status.id and edited.edited_at is not None
@@ -82,7 +63,7 @@ def test_mastodon_py_edits_a_status_and_reads_its_history(node: ServedNode) -> N
 
 
 def test_mastodon_py_pages_bookmarks_and_favourites_and_keeps_markers(node: ServedNode) -> None:
-    api = _signed_in(node, "lena")
+    api = node.mastodon("lena", "Mastodon.py endpoints test")
     first, second = api.status_post("Reading list"), api.status_post("Lab safety rules")
     api.status_bookmark(first)
     api.status_bookmark(second)

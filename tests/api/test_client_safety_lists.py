@@ -6,15 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mastodon import Mastodon
 
-from tests.api.served import PASSWORD, ServedNode, served_node
+from tests.api.served import ServedNode, served_node
 from tests.support.databases import TestDatabases
 
 pytestmark = pytest.mark.slow
-
-OOB = "urn:ietf:wg:oauth:2.0:oob"
-SCOPES = ["read", "write", "follow"]
 
 
 @pytest.fixture(scope="module")
@@ -23,26 +19,10 @@ def node(databases: TestDatabases) -> Iterator[ServedNode]:
         yield served
 
 
-def _signed_in(node: ServedNode, username: str) -> Mastodon:
-    email = node.user(username)
-    client_id, client_secret = Mastodon.create_app(
-        f"Mastodon.py {username}", scopes=SCOPES, redirect_uris=OOB, api_base_url=node.url
-    )
-    api = Mastodon(
-        client_id=client_id,
-        client_secret=client_secret,
-        api_base_url=node.url,
-        version_check_mode="created",
-        ratelimit_method="throw",
-    )
-    api.log_in(email, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
-
-
 def test_mastodon_py_blocks_mutes_lists_filters_conversations_and_reports(
     node: ServedNode,
 ) -> None:
-    ana, ben, cleo = (_signed_in(node, name) for name in ("ana", "ben", "cleo"))
+    ana, ben, cleo = (node.mastodon(name, f"Mastodon.py {name}") for name in ("ana", "ben", "cleo"))
     ben_id = ben.account_verify_credentials().id
     cleo_id = cleo.account_verify_credentials().id
     ana.account_follow(ben_id)

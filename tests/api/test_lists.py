@@ -24,6 +24,29 @@ async def _follow(client: Client, token: str, account_id: int) -> dict[str, Any]
     return result
 
 
+async def _new_list(client: Client, token: str, title: str, *members: int, **fields: Any) -> str:
+    """A list made through the API, with these people on it (whom the owner follows); its id."""
+    made = await expect_json(await client.post(
+        "/api/v1/lists", json={"title": title, **fields}, headers=bearer(token)
+    ))  # fmt: skip
+    if members:
+        await expect_json(await client.post(
+            f"/api/v1/lists/{made['id']}/accounts",
+            json={"account_ids": [str(m) for m in members]}, headers=bearer(token),
+        ))  # fmt: skip
+    return str(made["id"])
+
+
+async def _ids(client: Client, path: str, token: str) -> list[str]:
+    return [s["id"] for s in await expect_json(await client.get(path, headers=bearer(token)))]
+
+
+async def _change(client: Client, token: str, list_id: str, **fields: Any) -> None:
+    await expect_json(
+        await client.put(f"/api/v1/lists/{list_id}", json=fields, headers=bearer(token))
+    )
+
+
 async def test_list_crud_and_someone_elses_list_is_not_found(client: Client) -> None:
     await make_user(client, "ana")
     await make_user(client, "ben")
@@ -37,19 +60,14 @@ async def test_list_crud_and_someone_elses_list_is_not_found(client: Client) -> 
         "replies_policy": "list",
         "exclusive": False,
     }
-    other = await expect_json(
-        await client.post(
-            "/api/v1/lists",
-            json={"title": "Parents", "replies_policy": "none", "exclusive": True},
-            headers=bearer(ana),
-        )
-    )
+    other = await expect_json(await client.post("/api/v1/lists", headers=bearer(ana), json={
+        "title": "Parents", "replies_policy": "none", "exclusive": True,
+    }))  # fmt: skip
     assert other["replies_policy"] == "none" and other["exclusive"] is True
 
     path = f"/api/v1/lists/{made['id']}"
-    assert (await expect_json(await client.get(path, headers=bearer(ana))))[
-        "title"
-    ] == "Science dept"
+    fetched = await expect_json(await client.get(path, headers=bearer(ana)))
+    assert fetched["title"] == "Science dept"
     renamed = await expect_json(
         await client.put(path, json={"title": "Science"}, headers=bearer(ana))
     )
@@ -59,17 +77,12 @@ async def test_list_crud_and_someone_elses_list_is_not_found(client: Client) -> 
 
     # Ben sees none of it: every way in is "not found", never "forbidden".
     assert await expect_json(await client.get("/api/v1/lists", headers=bearer(ben))) == []
-    for method, where in (
-        ("GET", path),
-        ("PUT", path),
-        ("DELETE", path),
-        ("GET", f"{path}/accounts"),
-        ("POST", f"{path}/accounts"),
-        ("GET", f"/api/v1/timelines/list/{made['id']}"),
-    ):
-        response = await client.request(
-            method, where, json={"title": "Mine now"}, headers=bearer(ben)
-        )
+    timeline = f"/api/v1/timelines/list/{made['id']}"
+    ways_in = [("GET", path), ("PUT", path), ("DELETE", path), ("GET", f"{path}/accounts"),
+               ("POST", f"{path}/accounts"), ("GET", timeline)]  # fmt: skip
+    for method, where in ways_in:
+        response = await client.request(method, where, json={"title": "Mine now"},
+                                        headers=bearer(ben))  # fmt: skip
         assert response.status == 404, (method, where, response.status)
 
     blank = await client.post("/api/v1/lists", json={"title": "  "}, headers=bearer(ana))
@@ -135,16 +148,7 @@ async def test_the_list_timeline_shows_members_posts_the_owner_may_see(client: C
     await _follow(client, ana, ben.id)
     assert (await _follow(client, ana, cleo.id))["requested"] is True
     await _follow(client, ana, dan.id)
-    made = await expect_json(
-        await client.post("/api/v1/lists", json={"title": "Year 5"}, headers=bearer(ana))
-    )
-    await expect_json(
-        await client.post(
-            f"/api/v1/lists/{made['id']}/accounts",
-            json={"account_ids": [str(ben.id), str(cleo.id)]},
-            headers=bearer(ana),
-        )
-    )
+    year5 = await _new_list(client, ana, "Year 5", ben.id, cleo.id)
 
     bens = await post_status(client, ben_t, "Ben's class news")
     bens_private = await post_status(client, ben_t, "Ben, followers only", visibility="private")
@@ -156,26 +160,16 @@ async def test_the_list_timeline_shows_members_posts_the_owner_may_see(client: C
         client, ben_t, "@cleo replying to Cleo", in_reply_to_id=cleos_public
     )
 
-    timeline = f"/api/v1/timelines/list/{made['id']}"
-    shown = [s["id"] for s in await expect_json(await client.get(timeline, headers=bearer(ana)))]
+    timeline = f"/api/v1/timelines/list/{year5}"
+    shown = await _ids(client, timeline, ana)
     assert shown == [reply_to_cleo, cleos_public, bens_private, bens]
     assert cleos_private not in shown, "Ana may not see Cleo's followers-only post"
     assert dans not in shown and reply_to_dan not in shown
 
-    await expect_json(
-        await client.put(
-            f"/api/v1/lists/{made['id']}", json={"replies_policy": "followed"}, headers=bearer(ana)
-        )
-    )
-    shown = [s["id"] for s in await expect_json(await client.get(timeline, headers=bearer(ana)))]
-    assert reply_to_dan in shown, "Ana follows Dan"
-    await expect_json(
-        await client.put(
-            f"/api/v1/lists/{made['id']}", json={"replies_policy": "none"}, headers=bearer(ana)
-        )
-    )
-    shown = [s["id"] for s in await expect_json(await client.get(timeline, headers=bearer(ana)))]
-    assert shown == [cleos_public, bens_private, bens]
+    await _change(client, ana, year5, replies_policy="followed")
+    assert reply_to_dan in await _ids(client, timeline, ana), "Ana follows Dan"
+    await _change(client, ana, year5, replies_policy="none")
+    assert await _ids(client, timeline, ana) == [cleos_public, bens_private, bens]
 
     paged = await client.get(timeline, params={"limit": "2"}, headers=bearer(ana))
     assert [s["id"] for s in await expect_json(paged)] == [cleos_public, bens_private]
@@ -197,36 +191,11 @@ async def test_an_exclusive_lists_members_leave_the_home_timeline(client: Client
     ben_t, cleo_t = await password_token(client, "ben"), await password_token(client, "cleo")
     await _follow(client, ana, ben.id)
     await _follow(client, ana, cleo.id)
-    made = await expect_json(
-        await client.post(
-            "/api/v1/lists", json={"title": "Parents", "exclusive": True}, headers=bearer(ana)
-        )
-    )
-    await expect_json(
-        await client.post(
-            f"/api/v1/lists/{made['id']}/accounts",
-            json={"account_ids": [str(ben.id)]},
-            headers=bearer(ana),
-        )
-    )
+    parents = await _new_list(client, ana, "Parents", ben.id, exclusive=True)
     bens = await post_status(client, ben_t, "Bake sale on Saturday")
     cleos = await post_status(client, cleo_t, "Cleo's news")
-    home = [
-        s["id"]
-        for s in await expect_json(await client.get("/api/v1/timelines/home", headers=bearer(ana)))
-    ]
+    home = await _ids(client, "/api/v1/timelines/home", ana)
     assert cleos in home and bens not in home
-    listed = await expect_json(
-        await client.get(f"/api/v1/timelines/list/{made['id']}", headers=bearer(ana))
-    )
-    assert [s["id"] for s in listed] == [bens]
-    await expect_json(
-        await client.put(
-            f"/api/v1/lists/{made['id']}", json={"exclusive": False}, headers=bearer(ana)
-        )
-    )
-    home = [
-        s["id"]
-        for s in await expect_json(await client.get("/api/v1/timelines/home", headers=bearer(ana)))
-    ]
-    assert bens in home
+    assert await _ids(client, f"/api/v1/timelines/list/{parents}", ana) == [bens]
+    await _change(client, ana, parents, exclusive=False)
+    assert bens in await _ids(client, "/api/v1/timelines/home", ana)

@@ -216,60 +216,44 @@ async def test_authorization_code_flow_with_pkce_through_the_consent_page(client
     assert status == 400
 
 
+async def _approved_code(client: Client, app: dict[str, Any], challenge: str | None) -> str:
+    """The code a signed-in person's approval on the consent page sends back to the app."""
+    query = {
+        "response_type": "code",
+        "client_id": app["client_id"],
+        "redirect_uri": IVORY,
+        "scope": "read",
+    }
+    if challenge:
+        query |= {"code_challenge": challenge, "code_challenge_method": "S256"}
+    html = await (await client.get("/oauth/authorize", params=query)).text()
+    answer = await client.post(
+        "/oauth/authorize",
+        allow_redirects=False,
+        data={**consent_fields(html), "decision": "approve"},
+    )
+    return answer.headers["Location"].split("code=")[1].split("&")[0]
+
+
 async def test_code_exchange_for_a_public_pkce_client_and_a_confidential_one(
     client: Client,
 ) -> None:
     await make_user(client, "ana")
     await sign_in_web(client, "ana")
     app = await register_app(client, redirect_uris=IVORY)
+    grant = {"grant_type": "authorization_code", "client_id": app["client_id"],
+             "redirect_uri": IVORY}  # fmt: skip
 
-    async def code_for(challenge: str | None) -> str:
-        query = {
-            "response_type": "code",
-            "client_id": app["client_id"],
-            "redirect_uri": IVORY,
-            "scope": "read",
-        }
-        if challenge:
-            query |= {"code_challenge": challenge, "code_challenge_method": "S256"}
-        html = await (await client.get("/oauth/authorize", params=query)).text()
-        answer = await client.post(
-            "/oauth/authorize",
-            allow_redirects=False,
-            data={**consent_fields(html), "decision": "approve"},
-        )
-        return answer.headers["Location"].split("code=")[1].split("&")[0]
-
-    public = await code_for(challenge_of(VERIFIER))
-    status, body = await _token(
-        client,
-        grant_type="authorization_code",
-        client_id=app["client_id"],
-        redirect_uri=IVORY,
-        code=public,
-        code_verifier=VERIFIER,
-    )
+    public = await _approved_code(client, app, challenge_of(VERIFIER))
+    status, body = await _token(client, **grant, code=public, code_verifier=VERIFIER)
     assert status == 200, body
     assert body["scope"] == "read"
 
-    confidential = await code_for(None)
-    status, body = await _token(
-        client,
-        grant_type="authorization_code",
-        client_id=app["client_id"],
-        redirect_uri=IVORY,
-        code=confidential,
-    )
+    confidential = await _approved_code(client, app, None)
+    status, body = await _token(client, **grant, code=confidential)
     assert status == 401, "without PKCE the client must prove itself with its secret"
-    again = await code_for(None)
-    status, body = await _token(
-        client,
-        grant_type="authorization_code",
-        client_id=app["client_id"],
-        client_secret=app["client_secret"],
-        redirect_uri=IVORY,
-        code=again,
-    )
+    again = await _approved_code(client, app, None)
+    status, body = await _token(client, **grant, client_secret=app["client_secret"], code=again)
     assert status == 200, body
 
 

@@ -3,12 +3,9 @@ server: in the client API (`avatar`, `header`) and on our pages. Two real nodes 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from node.api.serializers import MISSING_AVATAR, MISSING_HEADER
 from node.domain.groups import GroupSettings
@@ -16,35 +13,10 @@ from node.services.accounts import accounts
 from node.services.groups import groups
 from node.services.profiles import profiles
 from node.services.social import follows
-from tests.conftest import free_port
+from tests.api.helpers import session_token
 from tests.fixtures.media import images
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
-from tests.support.html import csrf_token
-
-PASSWORD = "correct horse 1"
-
-
-@pytest.fixture
-async def nodes(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[tuple[FlowNode, ...]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
-
-
-async def _token(http: aiohttp.ClientSession, node: FlowNode, username: str) -> str:
-    app = await (await http.post(f"{node.url}/api/v1/apps", data={
-        "client_name": "images", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-        "scopes": "read"})).json()  # fmt: skip
-    grant = await http.post(f"{node.url}/oauth/token", data={
-        "grant_type": "password", "client_id": app["client_id"],
-        "client_secret": app["client_secret"], "username": username, "password": PASSWORD,
-        "scope": "read"})  # fmt: skip
-    assert grant.status == 200, await grant.text()
-    token: str = (await grant.json())["access_token"]
-    return token
+from tests.support.federation import FlowNode, run_until_idle
+from tests.support.web import browser_session, sign_in_session
 
 
 async def _lookup(http: aiohttp.ClientSession, node: FlowNode, token: str, acct: str) -> Any:
@@ -61,27 +33,15 @@ async def _avatar_url(node: FlowNode, username: str) -> str:
     return view.avatar.url
 
 
-def _browser() -> aiohttp.ClientSession:
-    """A client that keeps cookies for 127.0.0.1 (aiohttp's default jar drops them for IPs)."""
-    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-
-
-async def _sign_in(http: aiohttp.ClientSession, node: FlowNode, username: str) -> None:
-    form = await (await http.get(f"{node.url}/sign-in")).text()
-    signed_in = await http.post(f"{node.url}/sign-in", data={
-        "username": username, "password": PASSWORD, "_csrf": csrf_token(form)})  # fmt: skip
-    assert signed_in.status == 200
-
-
 def _remote_img(url: str) -> str:
     """How our pages embed a picture from another server."""
     return f'src="{url}" alt=""'
 
 
 async def test_a_remote_persons_avatar_is_their_icon_in_the_api_and_on_the_search_page(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
+    a, b = pair
     ana, ben = await a.user("ana"), await b.user("ben")
     # Given ben on B has a profile picture, and ana on A follows him
     await profiles.set_image(b.ctx, ben, "avatar", images.webp(), description="Ben")
@@ -90,8 +50,8 @@ async def test_a_remote_persons_avatar_is_their_icon_in_the_api_and_on_the_searc
     await follows.follow(a.ctx, ana, b.ctx.urls.actor("ben"))
     await run_until_idle(a, b)
 
-    async with _browser() as http:
-        token = await _token(http, a, "ana")
+    async with browser_session() as http:
+        token = await session_token(http, a.url, "ana", "read")
         # When ana's app looks him up, then his avatar is the picture on B; he has no header
         found = await _lookup(http, a, token, f"ben@{b.host}")
         assert found["avatar"] == found["avatar_static"] == avatar
@@ -107,7 +67,7 @@ async def test_a_remote_persons_avatar_is_their_icon_in_the_api_and_on_the_searc
         assert changed["header"].startswith(f"{b.url}/media/")
 
         # and A's search page shows it beside his name, hot-linked without a referrer
-        await _sign_in(http, a, "ana")
+        await sign_in_session(http, a.url, "ana")
         page = await (await http.get(f"{a.url}/search", params={"q": f"@ben@{b.host}"})).text()
     tag = page[page.index(_remote_img(changed["avatar"])) :].split(">", 1)[0]
     assert 'referrerpolicy="no-referrer"' in tag and 'loading="lazy"' in tag
@@ -115,15 +75,17 @@ async def test_a_remote_persons_avatar_is_their_icon_in_the_api_and_on_the_searc
 
 
 async def test_a_remote_person_without_a_picture_keeps_the_default_images(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
+    a, b = pair
     ana, _ = await a.user("ana"), await b.user("ben")
     await follows.follow(a.ctx, ana, b.ctx.urls.actor("ben"))
     await run_until_idle(a, b)
-    async with _browser() as http:
-        found = await _lookup(http, a, await _token(http, a, "ana"), f"ben@{b.host}")
-        await _sign_in(http, a, "ana")
+    async with browser_session() as http:
+        found = await _lookup(
+            http, a, await session_token(http, a.url, "ana", "read"), f"ben@{b.host}"
+        )
+        await sign_in_session(http, a.url, "ana")
         page = await (await http.get(f"{a.url}/search", params={"q": f"@ben@{b.host}"})).text()
     assert found["avatar"] == a.url + MISSING_AVATAR
     assert found["header"] == a.url + MISSING_HEADER
@@ -131,9 +93,9 @@ async def test_a_remote_person_without_a_picture_keeps_the_default_images(
 
 
 async def test_a_remote_groups_picture_is_shown_on_its_page_here(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
+    a, b = pair
     await a.user("ana")
     owner = await b.user("owen")
     # Given a group on B with a picture
@@ -144,8 +106,8 @@ async def test_a_remote_groups_picture_is_shown_on_its_page_here(
 
     # Then A knows it by that picture, and shows it on the group's page
     assert (await groups.find_group(a.ctx, f"chess@{b.host}")).avatar_url == picture
-    async with _browser() as http:
-        await _sign_in(http, a, "ana")
+    async with browser_session() as http:
+        await sign_in_session(http, a.url, "ana")
         page = await (await http.get(f"{a.url}/groups/chess@{b.host}")).text()
     tag = page[page.index(_remote_img(picture)) :].split(">", 1)[0]
     assert 'referrerpolicy="no-referrer"' in tag and 'loading="lazy"' in tag

@@ -3,23 +3,22 @@ or reblogged a status."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.api.helpers import Client, bearer, ctx_of, expect_json, make_user, password_token
-
-
-async def _post(client: Client, token: str, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = await expect_json(
-        await client.post("/api/v1/statuses", json=fields, headers=bearer(token))
-    )
-    return body
+from tests.api.helpers import (
+    Client,
+    bearer,
+    ctx_of,
+    expect_json,
+    make_user,
+    password_token,
+    post_json,
+)
 
 
 async def test_an_edit_through_the_api_shows_in_the_web_history(client: Client) -> None:
     # Given a post with a content warning
     await make_user(client, "ana")
     token = await password_token(client, "ana")
-    post = await _post(client, token, status="Field trip on Friday", spoiler_text="Logistics")
+    post = await post_json(client, token, status="Field trip on Friday", spoiler_text="Logistics")
     assert post["edited_at"] is None
 
     # When its author edits the text, sending the warning unchanged as apps do
@@ -62,7 +61,7 @@ async def test_an_edit_through_the_api_shows_in_the_web_history(client: Client) 
 async def test_a_post_never_edited_has_one_version(client: Client) -> None:
     await make_user(client, "ana")
     token = await password_token(client, "ana")
-    post = await _post(client, token, status="First day")
+    post = await post_json(client, token, status="First day")
     versions = await expect_json(await client.get(f"/api/v1/statuses/{post['id']}/history"))
     assert len(versions) == 1 and "First day" in versions[0]["content"]
     assert versions[0]["created_at"] == post["created_at"]
@@ -78,8 +77,8 @@ async def test_only_the_author_edits_and_hidden_posts_are_not_found(client: Clie
     await expect_json(
         await client.post(f"/api/v1/accounts/{ana.id}/follow", headers=bearer(ben_token))
     )
-    public = await _post(client, ana_token, status="Bus leaves at 8")
-    private = await _post(client, ana_token, status="Staff meeting moved", visibility="private")
+    public = await post_json(client, ana_token, status="Bus leaves at 8")
+    private = await post_json(client, ana_token, status="Staff meeting moved", visibility="private")
 
     # When ben, who can see both, tries to edit: not allowed; but he may read the source, as
     # on Mastodon (what ana typed, which is what he sees)
@@ -117,7 +116,7 @@ async def test_an_edit_changes_text_and_warning_and_refuses_media_or_poll_change
 ) -> None:
     await make_user(client, "ana")
     token = await password_token(client, "ana")
-    post = await _post(client, token, status="Quiz", poll={"options": ["A", "B"]})
+    post = await post_json(client, token, status="Quiz", poll={"options": ["A", "B"]})
     for body in (
         {"status": "Quiz 2", "media_ids": ["12345"]},
         {"status": "Quiz 2", "poll": {"options": ["A", "C"]}},
@@ -157,7 +156,7 @@ async def test_favourited_by_and_reblogged_by_page_latest_first(client: Client) 
     await make_user(client, "cat")
     ana_token = await password_token(client, "ana")
     ben_token, cat_token = await password_token(client, "ben"), await password_token(client, "cat")
-    post = await _post(client, ana_token, status="Science fair photos")
+    post = await post_json(client, ana_token, status="Science fair photos")
     for token in (ben_token, cat_token):
         await expect_json(await client.post(f"/api/v1/statuses/{post['id']}/favourite",
                                       headers=bearer(token)))  # fmt: skip

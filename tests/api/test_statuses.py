@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.api.helpers import Client, bearer, make_user, password_token
-
-
-async def _post(client: Client, token: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/api/v1/statuses", json=fields, headers=bearer(token))
-    assert response.status == 200, await response.text()
-    body: dict[str, Any] = await response.json()
-    return body
+from tests.api.helpers import Client, bearer, make_user, password_token, post_json
 
 
 async def test_create_with_cw_language_and_visibility_as_form_or_json(client: Client) -> None:
@@ -37,7 +28,7 @@ async def test_create_with_cw_language_and_visibility_as_form_or_json(client: Cl
     assert status["account"]["username"] == "ana"
     assert isinstance(status["id"], str) and status["url"].endswith(f"/@ana/{status['id']}")
 
-    private = await _post(client, token, status="Staff only", visibility="private")
+    private = await post_json(client, token, status="Staff only", visibility="private")
     assert private["visibility"] == "private", "followers-only is Mastodon's private"
     bad = await client.post(
         "/api/v1/statuses", json={"status": "x", "visibility": "secret"}, headers=bearer(token)
@@ -58,7 +49,7 @@ async def test_idempotency_key_returns_the_first_post(client: Client) -> None:
         await client.post("/api/v1/statuses", json={"status": "Once"}, headers=headers)
     ).json()
     assert first["id"] == second["id"]
-    other = await _post(client, token, status="Once")
+    other = await post_json(client, token, status="Once")
     assert other["id"] != first["id"], "without the key it is a new post"
     failed = await client.post(
         "/api/v1/statuses", json={"status": ""}, headers={**bearer(token), "Idempotency-Key": "k2"}
@@ -76,12 +67,12 @@ async def test_reply_context_and_delete_with_source_text(client: Client) -> None
     await make_user(client, "ana")
     await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    root = await _post(client, ana, status="Who has the *projector*?")
-    reply = await _post(client, ben, status="@ana I do", in_reply_to_id=root["id"])
+    root = await post_json(client, ana, status="Who has the *projector*?")
+    reply = await post_json(client, ben, status="@ana I do", in_reply_to_id=root["id"])
     assert reply["in_reply_to_id"] == root["id"]
     assert reply["in_reply_to_account_id"] == root["account"]["id"]
     assert reply["mentions"][0]["acct"] == "ana"
-    nested = await _post(client, ana, status="Thanks", in_reply_to_id=reply["id"])
+    nested = await post_json(client, ana, status="Thanks", in_reply_to_id=reply["id"])
 
     thread = await (await client.get(f"/api/v1/statuses/{reply['id']}/context")).json()
     assert [s["id"] for s in thread["ancestors"]] == [root["id"]]
@@ -100,8 +91,8 @@ async def test_followers_only_and_direct_posts_stay_hidden(client: Client) -> No
     await make_user(client, "ana")
     await make_user(client, "eve")
     ana, eve = await password_token(client, "ana"), await password_token(client, "eve")
-    hidden = await _post(client, ana, status="For followers", visibility="private")
-    direct = await _post(client, ana, status="Just me", visibility="direct")
+    hidden = await post_json(client, ana, status="For followers", visibility="private")
+    direct = await post_json(client, ana, status="Just me", visibility="direct")
     for status in (hidden, direct):
         for headers in ({}, bearer(eve)):
             response = await client.get(f"/api/v1/statuses/{status['id']}", headers=headers)
@@ -124,7 +115,7 @@ async def test_favourite_reblog_bookmark_pin_and_their_undos(client: Client) -> 
     await make_user(client, "ana")
     await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    post = await _post(client, ana, status="Lesson plan")
+    post = await post_json(client, ana, status="Lesson plan")
     path = f"/api/v1/statuses/{post['id']}"
     liked = await (await client.post(f"{path}/favourite", headers=bearer(ben))).json()
     assert liked["favourited"] is True and liked["favourites_count"] == 1
@@ -147,7 +138,7 @@ async def test_favourite_reblog_bookmark_pin_and_their_undos(client: Client) -> 
 async def test_home_public_and_tag_timelines_page_with_link_headers(client: Client) -> None:
     await make_user(client, "ana")
     token = await password_token(client, "ana")
-    ids = [(await _post(client, token, status=f"Post {n} #week"))["id"] for n in range(25)]
+    ids = [(await post_json(client, token, status=f"Post {n} #week"))["id"] for n in range(25)]
     first = await client.get(
         "/api/v1/timelines/home", params={"limit": "10"}, headers=bearer(token)
     )
@@ -194,9 +185,9 @@ async def test_home_public_and_tag_timelines_page_with_link_headers(client: Clie
 async def test_account_statuses_follow_the_profile_rules(client: Client) -> None:
     ana = await make_user(client, "ana")
     token = await password_token(client, "ana")
-    top = await _post(client, token, status="Top level")
-    await _post(client, token, status="A reply", in_reply_to_id=top["id"])
-    await _post(client, token, status="Followers only", visibility="private")
+    top = await post_json(client, token, status="Top level")
+    await post_json(client, token, status="A reply", in_reply_to_id=top["id"])
+    await post_json(client, token, status="Followers only", visibility="private")
     anonymous = await (await client.get(f"/api/v1/accounts/{ana.id}/statuses")).json()
     assert [s["content"] for s in anonymous] == ["<p>A reply</p>", "<p>Top level</p>"]
     own = await (
@@ -230,7 +221,7 @@ async def test_polls_are_created_and_shown(client: Client) -> None:
     assert form.status == 200, status
     assert [o["title"] for o in status["poll"]["options"]] == ["Museum", "Zoo"]
     assert status["poll"]["multiple"] is False and status["poll"]["voted"] is False
-    as_json = await _post(
+    as_json = await post_json(
         client,
         token,
         status="Lunch?",
@@ -249,7 +240,7 @@ async def test_poll_read_and_vote(client: Client) -> None:
     await make_user(client, "ana")
     await make_user(client, "ben")
     ana, ben = await password_token(client, "ana"), await password_token(client, "ben")
-    status = await _post(client, ana, status="Trip?", poll={"options": ["Museum", "Zoo"]})
+    status = await post_json(client, ana, status="Trip?", poll={"options": ["Museum", "Zoo"]})
     path = f"/api/v1/polls/{status['id']}"
     anonymous = await (await client.get(path)).json()
     assert anonymous["voted"] is None and anonymous["votes_count"] == 0
@@ -262,5 +253,5 @@ async def test_poll_read_and_vote(client: Client) -> None:
     assert again.status == 422, "one vote per person"
     junk = await client.post(f"{path}/votes", json={"choices": ["x"]}, headers=bearer(ana))
     assert junk.status == 422
-    plain = await _post(client, ana, status="No poll here")
+    plain = await post_json(client, ana, status="No poll here")
     assert (await client.get(f"/api/v1/polls/{plain['id']}")).status == 404

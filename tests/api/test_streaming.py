@@ -17,7 +17,7 @@ import orjson
 import pytest
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
-from mastodon import Mastodon, StreamListener
+from mastodon import StreamListener
 
 from node.api import streaming
 from node.app import create_app
@@ -30,7 +30,7 @@ from tests.api.helpers import (
     password_token,
     register_app,
 )
-from tests.api.served import PASSWORD, ServedNode, served_node
+from tests.api.served import served_node
 from tests.api.streams import (
     WAIT,
     EventStream,
@@ -410,16 +410,6 @@ async def test_stopping_the_server_closes_open_streams_at_once(settings: Any) ->
 # -- Mastodon.py ---------------------------------------------------------------------------
 
 
-def _mastodon(node: ServedNode, email: str) -> Mastodon:
-    client_id, secret = Mastodon.create_app(
-        "Mastodon.py streaming test", scopes=["read", "write", "follow"], api_base_url=node.url
-    )
-    api = Mastodon(client_id=client_id, client_secret=secret, api_base_url=node.url,
-                   ratelimit_method="throw")  # fmt: skip
-    api.log_in(email, PASSWORD, scopes=["read", "write", "follow"], allow_http=True)
-    return api
-
-
 class _Collector(StreamListener):
     """Mastodon.py calls these from its streaming thread."""
 
@@ -444,8 +434,8 @@ def test_mastodon_py_receives_a_new_post_and_a_mention_over_streaming(
 ) -> None:
     listener = _Collector()
     with served_node(databases) as node:
-        maya = _mastodon(node, node.user("maya"))
-        omar = _mastodon(node, node.user("omar"))
+        maya = node.mastodon("maya", "Mastodon.py streaming test", check_versions=False)
+        omar = node.mastodon("omar", "Mastodon.py streaming test", check_versions=False)
         assert maya.account_follow(omar.account_verify_credentials().id).following
         handle = maya.stream_user(listener, run_async=True)
         assert listener.connected.wait(WAIT), "the stream opened"

@@ -11,6 +11,8 @@ from playwright.sync_api import Page
 from node.services.accounts import accounts
 from node.services.kernel.db import Database
 from tests.support.live import LiveNode
+from tests.support.people import local_person
+from tests.support.web import sign_in_page
 
 AXE = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -81,16 +83,13 @@ SIGNED_IN_PAGES = (
 def test_signed_in_pages_have_no_serious_accessibility_violations(
     page: Page, live_node: LiveNode, width: int
 ) -> None:
-    from node.domain.accounts import Role
     from node.services.accounts import oauth, sessions
     from node.services.posts import posts, reactions
     from node.services.posts.polls import PollDraft
 
     async def create() -> tuple[int, int]:
         ctx = live_node.ctx
-        ana = await accounts.create_account(
-            ctx.db, "ana", "ana@district.example", role=Role.EDUCATOR, password="correct horse 1"
-        )
+        ana = await local_person(ctx, "ana")
         cal = await accounts.create_account(ctx.db, "cal", "cal@district.example")
         post = await posts.create_post(ctx, ana, "A #science fair with a **poll**",
                                        summary="About the fair",
@@ -110,10 +109,7 @@ def test_signed_in_pages_have_no_serious_accessibility_violations(
     refused: list[str] = []  # what the Content-Security-Policy blocked, as Chromium reports it
     page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     page.set_viewport_size({"width": width, "height": 800})
-    page.goto(live_node.url + "/sign-in")
-    page.get_by_label("Username").fill("ana")
-    page.get_by_label("Password").fill("correct horse 1")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page, live_node, "ana")
     problems = {}
     paths = (*SIGNED_IN_PAGES, f"/@ana/{post_id}", f"/@ana/{post_id}/history",
              f"/posts/{post_id}/edit")  # fmt: skip

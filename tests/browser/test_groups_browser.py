@@ -8,33 +8,12 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from node.domain.accounts import Account
 from node.domain.groups import GroupSettings
-from node.services.accounts import accounts
 from node.services.groups import groups
 from node.services.groups import threads as group_posts
 from tests.browser.test_accessibility import _violations
 from tests.support.live import LiveNode
-
-PASSWORD = "correct horse battery"
-
-
-def _user(node: LiveNode, username: str) -> Account:
-    async def create() -> Account:
-        return await accounts.create_account(
-            node.ctx.db, username, f"{username}@district.example", password=PASSWORD
-        )
-
-    created: Account = node.call(create())
-    return created
-
-
-def _sign_in(page: Page, node: LiveNode, username: str) -> None:
-    page.goto(node.url + "/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".signed-in")).to_contain_text(f"@{username}@")
+from tests.support.web import live_person, sign_in_page
 
 
 def _drain(*nodes: LiveNode) -> None:
@@ -47,9 +26,9 @@ def test_a_teacher_elsewhere_finds_joins_and_posts_in_a_group(
     page: Page, browser: Browser, live_node: LiveNode, second_node: LiveNode
 ) -> None:
     # Given a teacher on node A who creates a group through the form
-    _user(live_node, "owen")
-    _user(second_node, "ben")
-    _sign_in(page, live_node, "owen")
+    live_person(live_node, "owen")
+    live_person(second_node, "ben")
+    sign_in_page(page, live_node, "owen")
     page.get_by_role("link", name="Groups", exact=True).click()
     page.get_by_role("link", name="Create a group").click()
     page.get_by_label("Short name").fill("bookclub")
@@ -64,7 +43,7 @@ def test_a_teacher_elsewhere_finds_joins_and_posts_in_a_group(
     host_a = live_node.settings.public_host
     other = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
     try:
-        _sign_in(other, second_node, "ben")
+        sign_in_page(other, second_node, "ben")
         other.get_by_role("link", name="Groups", exact=True).click()
         other.get_by_label("The group's handle or address").fill(f"bookclub@{host_a}")
         other.get_by_role("button", name="Find the group").click()
@@ -95,7 +74,7 @@ def test_a_teacher_elsewhere_finds_joins_and_posts_in_a_group(
 def test_group_pages_have_no_serious_accessibility_violations(
     page: Page, live_node: LiveNode, width: int
 ) -> None:
-    owen, ana = _user(live_node, "owen"), _user(live_node, "ana")
+    owen, ana = live_person(live_node, "owen"), live_person(live_node, "ana")
 
     async def create() -> int:
         ctx = live_node.ctx
@@ -112,7 +91,7 @@ def test_group_pages_have_no_serious_accessibility_violations(
 
     thread_id = live_node.call(create())
     page.set_viewport_size({"width": width, "height": 800})
-    _sign_in(page, live_node, "owen")
+    sign_in_page(page, live_node, "owen")
     problems = {}
     for path in (
         "/groups", "/groups?q=english", "/groups/new", "/groups/bookclub",

@@ -8,34 +8,9 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from node.domain.accounts import Account
-from node.services.accounts import accounts
-from node.services.kernel.db import Database
 from node.services.posts import posts, reactions
 from tests.support.live import LiveNode
-
-PASSWORD = "correct horse battery"
-
-
-def _user(node: LiveNode, username: str) -> Account:
-    async def create() -> Account:
-        db = await Database.connect(str(node.settings.database_url), min_size=1, max_size=1)
-        try:
-            return await accounts.create_account(
-                db, username, f"{username}@district.example", password=PASSWORD
-            )
-        finally:
-            await db.close()
-
-    return node.call(create())
-
-
-def _sign_in(page: Page, node: LiveNode, username: str) -> None:
-    page.goto(node.url + "/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".signed-in")).to_contain_text(f"@{username}@")
+from tests.support.web import live_person, sign_in_page
 
 
 def test_compose_a_post_with_a_content_warning_and_an_image_with_alt_text(
@@ -43,8 +18,8 @@ def test_compose_a_post_with_a_content_warning_and_an_image_with_alt_text(
 ) -> None:
     image = tmp_path / "chart.png"
     Image.new("RGB", (64, 48), (200, 40, 40)).save(image)
-    _user(live_node, "ana")
-    _sign_in(page, live_node, "ana")
+    live_person(live_node, "ana")
+    sign_in_page(page, live_node, "ana")
     page.get_by_label("Share something with colleagues").fill("Answers to **quiz 3** inside")
     page.get_by_text("Add an image").click()
     page.get_by_label("Image", exact=False).first.set_input_files(str(image))
@@ -75,9 +50,9 @@ def test_compose_a_post_with_a_content_warning_and_an_image_with_alt_text(
 def test_follow_a_colleague_on_another_node_from_the_search_box(
     page: Page, live_node: LiveNode, second_node: LiveNode
 ) -> None:
-    _user(live_node, "ana")
-    ben = _user(second_node, "ben")
-    _sign_in(page, live_node, "ana")
+    live_person(live_node, "ana")
+    ben = live_person(second_node, "ben")
+    sign_in_page(page, live_node, "ana")
     page.get_by_role("link", name="Search").click()
     host = second_node.settings.public_host
     page.get_by_label("Find a colleague").fill(f"@ben@{host}")
@@ -96,10 +71,10 @@ def test_follow_a_colleague_on_another_node_from_the_search_box(
 
 
 def test_read_a_notification(page: Page, live_node: LiveNode) -> None:
-    ana, cal = _user(live_node, "ana"), _user(live_node, "cal")
+    ana, cal = live_person(live_node, "ana"), live_person(live_node, "cal")
     post = live_node.call(posts.create_post(live_node.ctx, ana, "Lesson plan for Monday"))
     live_node.call(reactions.like(live_node.ctx, cal, post.id))
-    _sign_in(page, live_node, "ana")
+    sign_in_page(page, live_node, "ana")
     bell = page.get_by_role("link", name="Notifications 1 unread")
     expect(bell).to_be_visible()
     bell.click()

@@ -4,31 +4,15 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from node.domain.accounts import Role
-from node.services.accounts import accounts
-from node.services.kernel.db import Database
 from tests.support.live import LiveNode
-
-PASSWORD = "correct horse battery"
-
-
-def _create_teacher(node: LiveNode) -> None:
-    async def create() -> None:
-        db = await Database.connect(str(node.settings.database_url), min_size=1, max_size=1)
-        try:
-            await accounts.create_account(
-                db, "ana", "ana@district.example", role=Role.EDUCATOR, password=PASSWORD
-            )
-        finally:
-            await db.close()
-
-    node.call(create())
+from tests.support.people import PASSWORD
+from tests.support.web import live_person
 
 
 def test_signing_in_through_the_form_shows_the_signed_in_page(
     page: Page, live_node: LiveNode
 ) -> None:
-    _create_teacher(live_node)
+    live_person(live_node, "ana")
     page.goto(live_node.url + "/")
     page.get_by_role("link", name="Sign in").first.click()
     page.get_by_label("Username").fill("ana")
@@ -40,7 +24,7 @@ def test_signing_in_through_the_form_shows_the_signed_in_page(
 
 
 def test_a_wrong_password_shows_the_error(page: Page, live_node: LiveNode) -> None:
-    _create_teacher(live_node)
+    live_person(live_node, "ana")
     page.goto(live_node.url + "/sign-in")
     page.get_by_label("Username").fill("ana")
     page.get_by_label("Password").fill("not my password")

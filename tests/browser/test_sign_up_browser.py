@@ -18,9 +18,9 @@ from tests.conftest import free_port
 from tests.support.databases import TestDatabases, run_sync
 from tests.support.live import LiveNode
 from tests.support.nodes import node_settings
+from tests.support.people import PASSWORD
 from tests.support.smtp import MailCatcher, link_in
 
-PASSWORD = "correct horse battery"
 RULE = "Only addresses at district.example can join this node"
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-import aiohttp
-
 from node.services.posts import posts
 from tests.support.federation import FlowNode
 from tests.support.html import csrf_token
+from tests.support.web import browser_session, sign_in_session
 
 
 async def test_edit_through_the_form_keeps_history_and_pin_features_the_post(
@@ -16,10 +15,8 @@ async def test_edit_through_the_form_keeps_history_and_pin_features_the_post(
 ) -> None:
     ana = await node.user("ana")
     post = await posts.create_post(node.ctx, ana, "Field trip on Monday")
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        form = await (await http.get(f"{node.url}/sign-in")).text()
-        await http.post(f"{node.url}/sign-in", data={"username": "ana",
-                        "password": "correct horse 1", "_csrf": csrf_token(form)})  # fmt: skip
+    async with browser_session() as http:
+        await sign_in_session(http, node.url, "ana")
         edit_page = await (await http.get(f"{node.url}/posts/{post.id}/edit")).text()
         assert "Field trip on Monday" in edit_page
         saved = await http.post(f"{node.url}/posts/{post.id}/edit", data={
@@ -46,10 +43,8 @@ async def test_someone_elses_post_cannot_be_edited(node: FlowNode) -> None:
     ana = await node.user("ana")
     await node.user("bob")
     post = await posts.create_post(node.ctx, ana, "Mine")
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        form = await (await http.get(f"{node.url}/sign-in")).text()
-        await http.post(f"{node.url}/sign-in", data={"username": "bob",
-                        "password": "correct horse 1", "_csrf": csrf_token(form)})  # fmt: skip
+    async with browser_session() as http:
+        await sign_in_session(http, node.url, "bob")
         response = await http.get(f"{node.url}/posts/{post.id}/edit")
         assert response.status == 404
 

@@ -14,7 +14,6 @@ from node.storage.posts.posts import Post
 from tests.support.federation import FlowNode
 
 A = "{http://www.w3.org/2005/Atom}"
-PASSWORD = "correct horse 1"
 
 
 async def _get(node: FlowNode, path: str, **headers: str) -> aiohttp.ClientResponse:

@@ -13,6 +13,8 @@ from node.services.posts import posts
 from node.services.social import follow_requests, follows
 from node.storage.accounts import accounts as account_store
 from tests.support.federation import FlowNode, run_until_idle
+from tests.support.html import csrf_token
+from tests.support.web import browser_session, sign_in_session
 
 AP = "application/activity+json"
 
@@ -151,22 +153,16 @@ async def test_a_locked_account_approves_or_rejects_follow_requests(
 async def test_follow_requests_page_approves_through_the_form(
     trio: tuple[FlowNode, ...],
 ) -> None:
-    from tests.support.html import csrf_token
-
     a, b, _ = trio
     ana = await a.user("ana")
     await follow_requests.set_locked(a.ctx, ana, True)
     ben = await b.user("ben")
     from_ben = await follows.follow(b.ctx, ben, a.ctx.urls.actor("ana"))
     await run_until_idle(a, b)
-    # unsafe=True: the default jar drops cookies of IP-address hosts like 127.0.0.1.
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+    async with browser_session() as http:
         anonymous = await http.get(f"{a.url}/follow-requests", allow_redirects=False)
         assert anonymous.status == 303
-        sign_in = await (await http.get(f"{a.url}/sign-in")).text()
-        await http.post(f"{a.url}/sign-in", data={
-            "username": "ana", "password": "correct horse 1", "_csrf": csrf_token(sign_in),
-        })  # fmt: skip
+        await sign_in_session(http, a.url, "ana")
         page = await (await http.get(f"{a.url}/follow-requests")).text()
         assert f"@ben@{b.host}" in page
         follow_id = await _one(a, "SELECT id FROM follows WHERE state = 'pending'")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import aiohttp
 import pytest
 
 from node.domain.errors import ValidationFailed
@@ -13,6 +12,7 @@ from node.services.posts.polls import PollDraft
 from node.services.social import follows
 from tests.support.federation import FlowNode, run_until_idle
 from tests.support.html import csrf_token
+from tests.support.web import browser_session, sign_in_session
 
 
 async def _one(node: FlowNode, query: str, *args: object) -> object:
@@ -66,10 +66,8 @@ async def test_voting_through_the_form_shows_results(pair: tuple[FlowNode, FlowN
     question = await posts.create_post(
         a.ctx, ana, "Book club pick?", poll=PollDraft(("Wonder", "Holes", "Matilda"))
     )
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        form = await (await http.get(f"{a.url}/sign-in")).text()
-        await http.post(f"{a.url}/sign-in", data={"username": "cal",
-                        "password": "correct horse 1", "_csrf": csrf_token(form)})  # fmt: skip
+    async with browser_session() as http:
+        await sign_in_session(http, a.url, "cal")
         page = await (await http.get(f"{a.url}/@ana/{question.id}")).text()
         assert 'type="radio" name="choice" value="2"' in page
         voted = await http.post(f"{a.url}/posts/{question.id}/vote",

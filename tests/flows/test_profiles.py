@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
-import pytest
 
+from node.domain.accounts import Account
 from node.domain.profiles import ProfileEdit, ProfileField
 from node.services.profiles import profiles
 from node.services.social import follows
-from tests.conftest import free_port
 from tests.fixtures.media import images
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
+from tests.support.federation import FlowNode, run_until_idle
 
 AS2 = {"Accept": "application/activity+json"}
-
-
-@pytest.fixture
-async def nodes(
-    databases: TestDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[FlowNode, FlowNode]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
 
 
 async def _fetchrow(node: FlowNode, query: str, *args: object) -> dict[str, Any]:
@@ -61,29 +46,37 @@ async def _cached_on(node: FlowNode, actor_uri: str) -> dict[str, Any]:
     return row
 
 
-async def test_profile_changes_reach_a_follower_node_as_one_update_per_inbox(
-    nodes: tuple[FlowNode, FlowNode],
-) -> None:
-    a, b = nodes
+NEW_PROFILE = ProfileEdit(
+    display_name="Ms. Ana Reyes",
+    bio="Science, Year 7 and 8. Resources: https://lincoln.example/science",
+    fields=(ProfileField("School", "Lincoln Elementary"), ProfileField("Subjects", "Science")),
+    locked=True,
+    discoverable=True,
+    indexable=False,
+)
+
+
+async def _followed_from(pair: tuple[FlowNode, FlowNode], *names: str) -> Account:
+    """Ana on A, followed by these people on B (their follows accepted and delivered)."""
+    a, b = pair
     ana = await a.user("ana")
-    ben, cat = await b.user("ben"), await b.user("cat")
-    ana_uri = a.ctx.urls.actor("ana")
-    # Given two people on B who follow A's teacher (one shared inbox between them)
-    await follows.follow(b.ctx, ben, ana_uri)
-    await follows.follow(b.ctx, cat, ana_uri)
+    for name in names:
+        await follows.follow(b.ctx, await b.user(name), a.ctx.urls.actor("ana"))
     await run_until_idle(a, b)
+    return ana
+
+
+async def test_profile_changes_reach_a_follower_node_as_one_update_per_inbox(
+    pair: tuple[FlowNode, FlowNode],
+) -> None:
+    a, b = pair
+    # Given two people on B who follow A's teacher (one shared inbox between them)
+    ana = await _followed_from(pair, "ben", "cat")
+    ana_uri = a.ctx.urls.actor("ana")
     assert (await _cached_on(b, ana_uri))["display_name"] == ""
 
     # When she changes her display name, bio and fields, and locks her account
-    edit = ProfileEdit(
-        display_name="Ms. Ana Reyes",
-        bio="Science, Year 7 and 8. Resources: https://lincoln.example/science",
-        fields=(ProfileField("School", "Lincoln Elementary"), ProfileField("Subjects", "Science")),
-        locked=True,
-        discoverable=True,
-        indexable=False,
-    )
-    await profiles.update_profile(a.ctx, ana, edit)
+    await profiles.update_profile(a.ctx, ana, NEW_PROFILE)
 
     # Then exactly one Update with its own id is queued, with one delivery to B's shared inbox
     update = await _fetchrow(
@@ -122,13 +115,11 @@ async def test_profile_changes_reach_a_follower_node_as_one_update_per_inbox(
 
 
 async def test_a_new_avatar_reaches_followers_and_an_unchanged_save_sends_nothing(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
-    ana, ben = await a.user("ana"), await b.user("ben")
+    a, b = pair
+    ana = await _followed_from(pair, "ben")
     ana_uri = a.ctx.urls.actor("ana")
-    await follows.follow(b.ctx, ben, ana_uri)
-    await run_until_idle(a, b)
 
     # When she sets an avatar
     await profiles.set_image(a.ctx, ana, "avatar", images.webp(), description="Ana, smiling")

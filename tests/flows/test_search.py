@@ -12,9 +12,7 @@ from node.services.social import follows
 from node.storage.accounts import profiles as profile_store
 from node.storage.posts.posts import Post
 from tests.support.federation import FlowNode
-from tests.support.html import csrf_token
-
-PASSWORD = "correct horse 1"
+from tests.support.web import browser_session, sign_in_session
 
 
 async def _found(node: FlowNode, viewer: Account | None, query: str, page: int = 1) -> set[int]:
@@ -279,7 +277,7 @@ async def test_the_search_page_escapes_the_query_and_pages_through_posts(node: F
     await _indexable(node, ana)
     for n in range(21):
         await posts.create_post(node.ctx, ana, f"Term {n} of <b>algebra</b> & more")
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+    async with browser_session() as http:
         hostile = await http.get(f"{node.url}/search", params={"q": '<script>x</script>"'})
         first = await (await http.get(f"{node.url}/search", params={"q": "algebra & more"})).text()
         second = await http.get(f"{node.url}/search?q=algebra+%26+more&page=2")
@@ -294,8 +292,6 @@ async def test_the_search_page_escapes_the_query_and_pages_through_posts(node: F
         assert page_two.count('class="post"') == 1
         assert "&lt;b&gt;algebra&lt;/b&gt;" in page_two, "post text is shown, escaped"
 
-        form = await (await http.get(f"{node.url}/sign-in")).text()
-        await http.post(f"{node.url}/sign-in", data={
-            "username": "ana", "password": PASSWORD, "_csrf": csrf_token(form)})  # fmt: skip
+        await sign_in_session(http, node.url, "ana")
         mine = await (await http.get(f"{node.url}/search", params={"q": "ana"})).text()
     assert 'value="@ana"' not in mine, "no Follow button for yourself"

@@ -9,16 +9,7 @@ import aiohttp
 
 from tests.support.federation import FlowNode, run_until_idle
 from tests.support.html import csrf_token
-
-PASSWORD = "correct horse 1"
-
-
-async def _signed_in(node: FlowNode, username: str) -> aiohttp.ClientSession:
-    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    form = await (await http.get(f"{node.url}/sign-in")).text()
-    await http.post(f"{node.url}/sign-in", data={
-        "username": username, "password": PASSWORD, "_csrf": csrf_token(form)})  # fmt: skip
-    return http
+from tests.support.web import signed_in_session
 
 
 async def _post(http: aiohttp.ClientSession, node: FlowNode, **fields: str) -> str:
@@ -32,7 +23,7 @@ async def test_find_follow_read_and_reply_across_nodes(pair: tuple[FlowNode, Flo
     a, b = pair
     await a.user("ana")
     await b.user("ben")
-    ana, ben = await _signed_in(a, "ana"), await _signed_in(b, "ben")
+    ana, ben = await signed_in_session(a.url, "ana"), await signed_in_session(b.url, "ben")
     try:
         found = await (await ana.get(f"{a.url}/search", params={"q": f"@ben@{b.host}"})).text()
         assert f"@ben@{b.host}" in found
@@ -74,7 +65,7 @@ async def test_mentions_notify_and_show_an_unread_count(pair: tuple[FlowNode, Fl
     a, _ = pair
     await a.user("ana")
     await a.user("cal")
-    ana, cal = await _signed_in(a, "ana"), await _signed_in(a, "cal")
+    ana, cal = await signed_in_session(a.url, "ana"), await signed_in_session(a.url, "cal")
     try:
         page = await _post(ana, a, text="Staff meeting moved, @cal", visibility="direct")
         assert "/@ana/" in page

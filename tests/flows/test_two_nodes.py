@@ -3,28 +3,11 @@ receiving side."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import aiohttp
-import pytest
 
 from node.services.posts import posts, reactions
 from node.services.social import follows
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, run_until_idle, running_node
-
-
-@pytest.fixture
-async def nodes(
-    databases: TestDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[FlowNode, FlowNode]]:
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        yield a, b
+from tests.support.federation import FlowNode, run_until_idle
 
 
 async def _fetchval(node: FlowNode, query: str, *args: object) -> object:
@@ -32,8 +15,8 @@ async def _fetchval(node: FlowNode, query: str, *args: object) -> object:
         return await conn.fetchval(query, *args)
 
 
-async def test_follow_by_handle_is_accepted_across_nodes(nodes: tuple[FlowNode, FlowNode]) -> None:
-    a, b = nodes
+async def test_follow_by_handle_is_accepted_across_nodes(pair: tuple[FlowNode, FlowNode]) -> None:
+    a, b = pair
     ana, ben = await a.user("ana"), await b.user("ben")
     follow = await follows.follow(a.ctx, ana, f"@ben@{b.host}")
     assert follow.state == "pending"
@@ -52,8 +35,8 @@ async def test_follow_by_handle_is_accepted_across_nodes(nodes: tuple[FlowNode, 
     assert ben.username == "ben"
 
 
-async def test_post_reply_like_edit_delete_and_unfollow(nodes: tuple[FlowNode, FlowNode]) -> None:
-    a, b = nodes
+async def test_post_reply_like_edit_delete_and_unfollow(pair: tuple[FlowNode, FlowNode]) -> None:
+    a, b = pair
     ana, ben = await a.user("ana"), await b.user("ben")
     await follows.follow(a.ctx, ana, f"@ben@{b.host}")
     await follows.follow(b.ctx, ben, a.ctx.urls.actor("ana"))
@@ -103,9 +86,9 @@ async def test_post_reply_like_edit_delete_and_unfollow(nodes: tuple[FlowNode, F
 
 
 async def test_followers_only_post_reaches_followers_but_is_not_served_publicly(
-    nodes: tuple[FlowNode, FlowNode],
+    pair: tuple[FlowNode, FlowNode],
 ) -> None:
-    a, b = nodes
+    a, b = pair
     ana, ben = await a.user("ana"), await b.user("ben")
     await follows.follow(a.ctx, ana, f"@ben@{b.host}")
     await run_until_idle(a, b)

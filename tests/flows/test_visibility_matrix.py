@@ -8,21 +8,18 @@ Expected answers are written out by hand; domain.policies.may_see must agree wit
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aiohttp
 
+from federation.signatures import SigningKey, sign_request
 from node.domain.policies import PostFacts, ViewerFacts, may_see
 from node.services.posts import posts
 from node.services.social import follows
+from node.storage.accounts import accounts as account_store
 from node.storage.accounts import profiles as profile_store
 from node.storage.posts.posts import Post
-from tests.conftest import free_port
-from tests.support.databases import TestDatabases
-from tests.support.federation import FlowNode, running_node
-from tests.support.html import csrf_token
+from tests.support.federation import FlowNode, run_until_idle
+from tests.support.web import signed_in_session
 
-PASSWORD = "correct horse 1"
 VIEWERS = ("anonymous", "author", "follower", "stranger", "mentioned", "blocked")
 # (visibility, local_only) -> viewers who may see it
 EXPECTED: dict[tuple[str, bool], set[str]] = {
@@ -45,16 +42,6 @@ SEARCHED: dict[tuple[str, bool], set[str]] = {
 # Even to the blocked viewer, who could read them signed out anyway.
 IN_FEEDS: set[tuple[str, bool]] = {("public", False)}
 FEEDS = ("/@ana.atom", "/@ana.rss", "/tags/matrix.atom", "/tags/matrix.rss")
-
-
-async def _session(node: FlowNode, username: str | None) -> aiohttp.ClientSession:
-    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    if username:
-        form = await (await http.get(f"{node.url}/sign-in")).text()
-        signed = await http.post(f"{node.url}/sign-in", data={
-            "username": username, "password": PASSWORD, "_csrf": csrf_token(form)})  # fmt: skip
-        assert "You are signed in" in await signed.text()
-    return http
 
 
 async def _setup(node: FlowNode) -> dict[tuple[str, bool], Post]:
@@ -84,7 +71,7 @@ async def test_no_surface_shows_a_post_to_someone_who_may_not_see_it(node: FlowN
     made = await _setup(node)
     leaks: list[str] = []
     for viewer in VIEWERS:
-        http = await _session(node, USERS[viewer])
+        http = await signed_in_session(node.url, USERS[viewer])
         try:
             pages = {
                 path: await (await http.get(f"{node.url}{path}")).text()
@@ -184,60 +171,60 @@ REMOTE_EXPECTED: dict[tuple[str, bool], set[str]] = {
 }
 
 
-async def test_signed_fetches_see_what_their_actor_may_see(
-    databases: TestDatabases, tmp_path: Path
-) -> None:
-    from federation.signatures import SigningKey, sign_request
-    from node.storage.accounts import accounts as account_store
-    from tests.support.federation import run_until_idle
+async def _posts_for_viewers_elsewhere(
+    a: FlowNode, b: FlowNode
+) -> tuple[dict[tuple[str, bool], Post], dict[str, SigningKey]]:
+    """Ana on A with a post of each kind, mentioning rmen on B; rfol and rblk on B follow
+    her, and she blocks rblk. Her posts, and the signing keys of B's four people."""
+    ana = await a.user("ana")
+    remote = {name: await b.user(name) for name in ("rfol", "rstr", "rmen", "rblk")}
+    for name in ("rfol", "rblk"):
+        await follows.follow(b.ctx, remote[name], a.ctx.urls.actor("ana"))
+    await run_until_idle(a, b)
+    async with a.ctx.db.connection() as conn:
+        await conn.execute(
+            "INSERT INTO blocks (account_id, blocked_remote) SELECT $1, id "
+            "FROM remote_actors WHERE uri = $2",
+            ana.id, b.ctx.urls.actor("rblk"),
+        )  # fmt: skip
+    made = {}
+    for visibility, local_only in REMOTE_EXPECTED:
+        text = f"rm-{visibility}-{local_only} for @rmen@{b.host}"
+        made[(visibility, local_only)] = await posts.create_post(
+            a.ctx, ana, text, visibility=visibility, local_only=local_only
+        )
+    keys = {}
+    async with b.ctx.db.connection() as conn:
+        for name, account in remote.items():
+            found = await account_store.get_signing_key(conn, account.id)
+            assert found is not None
+            keys[name] = SigningKey(b.ctx.urls.key_id(name), found[1])
+    return made, keys
 
-    async with (
-        running_node(databases, tmp_path / "a", free_port()) as a,
-        running_node(databases, tmp_path / "b", free_port()) as b,
-    ):
-        ana = await a.user("ana")
-        remote = {name: await b.user(name) for name in ("rfol", "rstr", "rmen", "rblk")}
-        for name in ("rfol", "rblk"):
-            await follows.follow(b.ctx, remote[name], a.ctx.urls.actor("ana"))
-        await run_until_idle(a, b)
-        async with a.ctx.db.connection() as conn:
-            await conn.execute(
-                "INSERT INTO blocks (account_id, blocked_remote) SELECT $1, id "
-                "FROM remote_actors WHERE uri = $2",
-                ana.id, b.ctx.urls.actor("rblk"),
-            )  # fmt: skip
-        made = {}
-        for visibility, local_only in REMOTE_EXPECTED:
-            text = f"rm-{visibility}-{local_only} for @rmen@{b.host}"
-            made[(visibility, local_only)] = await posts.create_post(
-                a.ctx, ana, text, visibility=visibility, local_only=local_only
-            )
-        keys = {}
-        async with b.ctx.db.connection() as conn:
-            for name, account in remote.items():
-                found = await account_store.get_signing_key(conn, account.id)
-                assert found is not None
-                keys[name] = SigningKey(b.ctx.urls.key_id(name), found[1])
-        leaks = []
-        async with aiohttp.ClientSession() as http:
-            for key, post in made.items():
-                for viewer in ("unsigned", *remote):
-                    headers = {"Accept": "application/activity+json"}
-                    if viewer != "unsigned":
-                        headers = sign_request("GET", post.uri, headers, None, keys[viewer])
-                    async with http.get(post.uri, headers=headers) as response:
-                        shown = response.status == 200 and "rm-" in await response.text()
-                    if shown != (viewer in REMOTE_EXPECTED[key]):
-                        leaks.append(f"{key} to {viewer}: status {response.status}")
-            forged = sign_request(
-                "GET",
-                made[("direct", False)].uri,
-                {"Accept": "application/activity+json"},
-                None,
-                keys["rstr"],
-            )
-            forged["Signature"] = forged["Signature"].replace(
-                b.ctx.urls.key_id("rstr"), b.ctx.urls.key_id("rmen"))  # fmt: skip
-            async with http.get(made[("direct", False)].uri, headers=forged) as response:
-                assert response.status == 401, "a signature that does not verify is refused"
-        assert leaks == []
+
+async def test_signed_fetches_see_what_their_actor_may_see(pair: tuple[FlowNode, FlowNode]) -> None:
+    a, b = pair
+    made, keys = await _posts_for_viewers_elsewhere(a, b)
+    leaks = []
+    async with aiohttp.ClientSession() as http:
+        for key, post in made.items():
+            for viewer in ("unsigned", *keys):
+                headers = {"Accept": "application/activity+json"}
+                if viewer != "unsigned":
+                    headers = sign_request("GET", post.uri, headers, None, keys[viewer])
+                async with http.get(post.uri, headers=headers) as response:
+                    shown = response.status == 200 and "rm-" in await response.text()
+                if shown != (viewer in REMOTE_EXPECTED[key]):
+                    leaks.append(f"{key} to {viewer}: status {response.status}")
+        forged = sign_request(
+            "GET",
+            made[("direct", False)].uri,
+            {"Accept": "application/activity+json"},
+            None,
+            keys["rstr"],
+        )
+        forged["Signature"] = forged["Signature"].replace(
+            b.ctx.urls.key_id("rstr"), b.ctx.urls.key_id("rmen"))  # fmt: skip
+        async with http.get(made[("direct", False)].uri, headers=forged) as response:
+            assert response.status == 401, "a signature that does not verify is refused"
+    assert leaks == []

@@ -9,9 +9,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from node.domain.accounts import Account
 from node.domain.groups import GroupSettings
 from node.services.groups import groups
 from node.services.groups import threads as group_posts
+from node.services.groups.groups import GroupInfo
 from tests.interop.fedify_peer import FedifyPeer
 from tests.support.federation import FlowNode, run_until_idle
 
@@ -30,21 +32,45 @@ async def _value(node: FlowNode, query: str, *args: Any) -> Any:
         return await conn.fetchval(query, *args)
 
 
-async def test_fedify_user_joins_posts_and_replies_in_a_group(
-    pair: tuple[FlowNode, FlowNode], fedify_peer: FedifyPeer
-) -> None:
-    a, b = pair
+async def _received(
+    peer: FedifyPeer, kind: str, check: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """The first activity of this type the Fedify user received that passes `check` (waiting
+    for it, with the peer's own deadline)."""
+    found: dict[str, Any] = await asyncio.to_thread(
+        peer.wait_for, lambda x: x["type"] == kind and check(x)
+    )
+    return found
+
+
+def _stored(node: FlowNode, uri: str) -> Callable[[], Awaitable[bool]]:
+    """Whether the node holds the post with this id yet."""
+
+    async def found() -> bool:
+        return bool(await _value(node, "SELECT count(*) FROM posts WHERE uri = $1", uri))
+
+    return found
+
+
+async def _science_club(a: FlowNode, b: FlowNode) -> tuple[GroupInfo, Account]:
+    """A group on A, with ben on B as a member; the group and ben."""
     owner, ben = await a.user("owner"), await b.user("ben")
     group = await groups.create_group(a.ctx, owner, "scienceclub", GroupSettings(name="Science"))
     await groups.join(b.ctx, ben, await groups.find_group(b.ctx, f"scienceclub@{a.host}"))
     await run_until_idle(a, b)
+    return group, ben
+
+
+async def test_fedify_user_joins_posts_and_replies_in_a_group(
+    pair: tuple[FlowNode, FlowNode], fedify_peer: FedifyPeer
+) -> None:
+    a, b = pair
+    group, ben = await _science_club(a, b)
 
     # The Mastodon-like user joins by following the group, and is accepted.
     await asyncio.to_thread(fedify_peer.follow, group.uri)
     await run_until_idle(a)
-    accept = await asyncio.to_thread(
-        fedify_peer.wait_for, lambda x: x["type"] == "Accept" and x["actor"] == group.uri
-    )
+    accept = await _received(fedify_peer, "Accept", lambda x: x["actor"] == group.uri)
     assert accept["verified"] is True
 
     # A post that mentions the group becomes a thread, titled by its first line.
@@ -52,11 +78,7 @@ async def test_fedify_user_joins_posts_and_replies_in_a_group(
         fedify_peer.post, "Rocket launch day\nBring goggles and water.", group.uri
     )
     note_uri = sent["object"]
-
-    async def on_b() -> bool:
-        return bool(await _value(b, "SELECT count(*) FROM posts WHERE uri = $1", note_uri))
-
-    await _settle((a, b), on_b)
+    await _settle((a, b), _stored(b, note_uri))
     title = await _value(a, "SELECT title FROM posts WHERE uri = $1", note_uri)
     assert title == "Rocket launch day"
     assert await _value(b, "SELECT title FROM posts WHERE uri = $1", note_uri) == title
@@ -69,29 +91,19 @@ async def test_fedify_user_joins_posts_and_replies_in_a_group(
     reply_uri = await _value(b, "SELECT uri FROM posts WHERE id = $1", reply_id)
     await run_until_idle(b, a)
     await run_until_idle(a, b)
-    announced = await asyncio.to_thread(
-        fedify_peer.wait_for,
-        lambda x: (
-            x["type"] == "Announce" and x["actor"] == group.uri and reply_uri in str(x["raw"])
-        ),
+    announced = await _received(
+        fedify_peer, "Announce", lambda x: x["actor"] == group.uri and reply_uri in str(x["raw"])
     )
     assert announced["verified"] is True
     assert announced["actor"] == group.uri
     # The Mastodon-style boost of the new thread reached it too.
-    await asyncio.to_thread(
-        fedify_peer.wait_for,
-        lambda x: x["type"] == "Announce" and x["raw"].get("object") == note_uri,
-    )
+    await _received(fedify_peer, "Announce", lambda x: x["raw"].get("object") == note_uri)
 
     # The Fedify user's reply (mentioning the group, as Mastodon pre-fills) lands in the thread
     # on A and, through the group's Announce, on B.
     answer = await asyncio.to_thread(
         fedify_peer.post, "Thanks, see you there!", group.uri, note_uri
     )
-
-    async def reply_on_b() -> bool:
-        return bool(await _value(b, "SELECT count(*) FROM posts WHERE uri = $1", answer["object"]))
-
-    await _settle((a, b), reply_on_b)
+    await _settle((a, b), _stored(b, answer["object"]))
     page = await group_posts.thread_page(b.ctx, ben, threads[0].first.id)
     assert [p.uri for p in page.replies] == [reply_uri, answer["object"]]

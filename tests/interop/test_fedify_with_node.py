@@ -82,56 +82,40 @@ async def test_we_follow_fedify_and_accept_its_rfc9421_deliveries(
     assert any(r["status"] == 202 for r in posts_to_us)
 
 
+async def _until(node: FlowNode, expected: object, query: str, *args: object) -> None:
+    """Drain our queues until `query` answers `expected`."""
+
+    async def reached() -> bool:
+        async with node.ctx.db.connection() as conn:
+            return await conn.fetchval(query, *args) == expected
+
+    await _settle(node, reached)
+
+
 async def test_fedify_edits_replies_likes_boosts_deletes_and_we_unfollow(
     node: FlowNode, fedify_peer: FedifyPeer
 ) -> None:
     ana = await node.user("ana")
     follow = await follows.follow(node.ctx, ana, fedify_peer.actor_url)
-
-    async def one(query: str, *args: object) -> object:
-        async with node.ctx.db.connection() as conn:
-            return await conn.fetchval(query, *args)
-
-    async def accepted() -> bool:
-        return await one("SELECT state FROM follows WHERE id = $1", follow.id) == "accepted"
-
-    await _settle(node, accepted)
+    await _until(node, "accepted", "SELECT state FROM follows WHERE id = $1", follow.id)
     mine = await posts.create_post(node.ctx, ana, "Reading list for the book club")
     await run_until_idle(node)
 
     reply = await asyncio.to_thread(fedify_peer.post, "Count me in", None, mine.uri)
     reply_uri = reply["object"]
-
-    async def threaded() -> bool:
-        found = await one("SELECT in_reply_to_id FROM posts WHERE uri = $1", reply_uri)
-        return found == mine.id
-
-    await _settle(node, threaded)
+    await _until(node, mine.id, "SELECT in_reply_to_id FROM posts WHERE uri = $1", reply_uri)
 
     await asyncio.to_thread(fedify_peer.like, mine.uri, node.ctx.urls.actor("ana"))
     await asyncio.to_thread(fedify_peer.announce, mine.uri, node.ctx.urls.actor("ana"))
-
-    async def reacted() -> bool:
-        likes = await one("SELECT count(*) FROM likes WHERE post_id = $1", mine.id)
-        boosts = await one("SELECT count(*) FROM boosts WHERE post_id = $1", mine.id)
-        return likes == 1 and boosts == 1
-
-    await _settle(node, reacted)
+    await _until(node, [1, 1], "SELECT ARRAY[(SELECT count(*) FROM likes WHERE post_id = $1), "
+                 "(SELECT count(*) FROM boosts WHERE post_id = $1)]", mine.id)  # fmt: skip
 
     await asyncio.to_thread(fedify_peer.update, reply_uri, "Count me in, twice")
-
-    async def edited() -> bool:
-        content = await one("SELECT content_html FROM posts WHERE uri = $1", reply_uri)
-        return "twice" in str(content)
-
-    await _settle(node, edited)
+    await _until(node, True, "SELECT content_html LIKE '%twice%' FROM posts WHERE uri = $1",
+                 reply_uri)  # fmt: skip
 
     await asyncio.to_thread(fedify_peer.delete, reply_uri)
-
-    async def deleted() -> bool:
-        return await one("SELECT count(*) FROM posts WHERE uri = $1", reply_uri) == 0
-
-    await _settle(node, deleted)
+    await _until(node, 0, "SELECT count(*) FROM posts WHERE uri = $1", reply_uri)
 
     await follows.unfollow(node.ctx, ana, fedify_peer.actor_url)
     await run_until_idle(node)

@@ -11,8 +11,7 @@ from node.domain.errors import Conflict, NotFound, TooManyAttempts, ValidationFa
 from node.domain.sign_in import MAX_FAILURES_PER_ACCOUNT
 from node.services.accounts import accounts
 from node.services.kernel.db import Database
-
-PASSWORD = "correct horse battery"
+from tests.support.people import PASSWORD
 
 
 async def test_new_account_has_an_rsa_2048_key_and_a_role(db: Database) -> None:

@@ -25,9 +25,9 @@ from node.services.accounts import accounts, invites, signup
 from node.services.kernel.context import NodeContext, federation_client
 from node.services.kernel.db import Database
 from node.storage.accounts import signup as store
+from tests.support.people import PASSWORD
 from tests.support.smtp import MailCatcher, link_in
 
-PASSWORD = "correct horse battery"
 BASE = "http://school.example"
 
 

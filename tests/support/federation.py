@@ -14,11 +14,11 @@ from node.app import create_app
 from node.domain.accounts import Account
 from node.jobs.queues import build_runner
 from node.jobs.runner import WorkerRunner
-from node.services.accounts import accounts
 from node.services.kernel.context import NodeContext
 from node.settings import Settings
 from tests.support.databases import TestDatabases
 from tests.support.nodes import node_settings
+from tests.support.people import local_person
 
 
 @dataclass
@@ -37,9 +37,7 @@ class FlowNode:
         return self.ctx.urls.host
 
     async def user(self, username: str) -> Account:
-        return await accounts.create_account(
-            self.ctx.db, username, f"{username}@district.example", password="correct horse 1"
-        )
+        return await local_person(self.ctx, username)
 
 
 @asynccontextmanager

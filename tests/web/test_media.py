@@ -5,37 +5,13 @@ from __future__ import annotations
 import io
 
 import aiohttp
-from aiohttp.test_utils import TestClient
 from PIL import Image
 
-from node.services.accounts import accounts
-from node.services.kernel.db import Database
 from node.settings import Settings
 from tests.fixtures.media import images
-from tests.support.html import csrf_token
+from tests.support.web import Client, person_signed_in
 
-PASSWORD = "correct horse battery"
-Client = TestClient[object, object]
 JSON = {"Accept": "application/json"}
-
-
-async def _signed_in(client: Client, settings: Settings, username: str = "ana") -> str:
-    """Create a person, sign them in, and return the session's CSRF token."""
-    db = await Database.connect(str(settings.database_url), min_size=1, max_size=1)
-    try:
-        await accounts.create_account(
-            db, username, f"{username}@district.example", password=PASSWORD
-        )
-    finally:
-        await db.close()
-    token = csrf_token(await (await client.get("/sign-in")).text())
-    response = await client.post(
-        "/sign-in",
-        data={"username": username, "password": PASSWORD, "_csrf": token, "next": "/"},
-    )
-    assert response.status == 200
-    # Signing in starts a fresh session with a fresh token; every signed-in page carries it.
-    return csrf_token(await response.text())
 
 
 def _form(data: bytes, token: str | None, **fields: str) -> aiohttp.FormData:
@@ -52,7 +28,7 @@ def _form(data: bytes, token: str | None, **fields: str) -> aiohttp.FormData:
 async def test_upload_answers_json_with_urls_that_serve_the_cleaned_image(
     client: Client, settings: Settings
 ) -> None:
-    token = await _signed_in(client, settings)
+    token = await person_signed_in(client)
     response = await client.post(
         "/media", data=_form(images.jpeg_from_phone(), token, description="Seedlings"),
         headers=JSON,
@@ -73,7 +49,7 @@ async def test_upload_answers_json_with_urls_that_serve_the_cleaned_image(
 async def test_served_files_have_safe_long_lived_headers(
     client: Client, settings: Settings
 ) -> None:
-    token = await _signed_in(client, settings)
+    token = await person_signed_in(client)
     uploaded = await client.post("/media", data=_form(images.webp(), token), headers=JSON)
     path = (await uploaded.json())["url"].removeprefix(settings.public_url)
     served = await client.get(path)
@@ -92,7 +68,7 @@ async def test_served_files_have_safe_long_lived_headers(
 async def test_a_media_url_is_never_served_as_activitypub(
     client: Client, settings: Settings
 ) -> None:
-    token = await _signed_in(client, settings)
+    token = await person_signed_in(client)
     uploaded = await client.post("/media", data=_form(images.jpeg(20, 20), token), headers=JSON)
     path = (await uploaded.json())["url"].removeprefix(settings.public_url)
     response = await client.get(path, headers={"Accept": "application/activity+json"})
@@ -108,7 +84,7 @@ async def test_unknown_and_malformed_keys_are_not_found(client: Client) -> None:
 async def test_upload_without_the_csrf_token_is_refused_and_stores_nothing(
     client: Client, settings: Settings
 ) -> None:
-    await _signed_in(client, settings)
+    await person_signed_in(client)
     response = await client.post("/media", data=_form(images.jpeg(20, 20), None))
     assert response.status == 403
     assert not (settings.data_dir / "media").exists() or not any(
@@ -116,28 +92,24 @@ async def test_upload_without_the_csrf_token_is_refused_and_stores_nothing(
     )
 
 
-async def test_a_text_file_named_jpg_gets_a_clear_error(client: Client, settings: Settings) -> None:
-    token = await _signed_in(client, settings)
+async def test_a_text_file_named_jpg_gets_a_clear_error(client: Client) -> None:
+    token = await person_signed_in(client)
     response = await client.post("/media", data=_form(b"not really a photo\n", token), headers=JSON)
     assert response.status == 422
     assert "not an image we accept (JPEG, PNG, WebP or GIF)" in (await response.json())["error"]
 
 
-async def test_a_body_over_the_limit_is_refused_with_413(
-    client: Client, settings: Settings
-) -> None:
-    token = await _signed_in(client, settings)
+async def test_a_body_over_the_limit_is_refused_with_413(client: Client) -> None:
+    token = await person_signed_in(client)
     too_big = images.jpeg(10, 10) + b"\0" * (11 * 1024 * 1024)
     response = await client.post("/media", data=_form(too_big, token), headers=JSON)
     assert response.status == 413
     assert "Images must be under 10 MiB" in (await response.json())["error"]
 
 
-async def test_an_upload_just_under_the_limit_passes_the_body_limit(
-    client: Client, settings: Settings
-) -> None:
+async def test_an_upload_just_under_the_limit_passes_the_body_limit(client: Client) -> None:
     # 9 MiB is over the app's 8 MiB body limit for ordinary forms, but within the upload limit.
-    token = await _signed_in(client, settings)
+    token = await person_signed_in(client)
     padded = images.jpeg(10, 10) + b"\0" * (9 * 1024 * 1024)  # JPEG decoders ignore the tail
     response = await client.post("/media", data=_form(padded, token), headers=JSON)
     assert response.status == 201
@@ -154,10 +126,8 @@ async def test_signed_out_uploads_are_refused(client: Client) -> None:
     assert browser.headers["Location"].startswith("/sign-in")
 
 
-async def test_a_browser_form_is_redirected_to_a_local_page_only(
-    client: Client, settings: Settings
-) -> None:
-    token = await _signed_in(client, settings)
+async def test_a_browser_form_is_redirected_to_a_local_page_only(client: Client) -> None:
+    token = await person_signed_in(client)
     local = await client.post(
         "/media", data=_form(images.jpeg(20, 20), token, next="/compose"), allow_redirects=False
     )

@@ -10,10 +10,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from node.app import create_app
 from node.services.accounts import accounts
-from node.services.kernel.db import Database
 from node.settings import Settings
-
-Client = TestClient[object, object]
+from tests.support.web import Client, ctx_of
 
 
 async def test_home_page_has_landmarks_and_a_sign_in_link(client: Client) -> None:
@@ -34,11 +32,7 @@ async def test_sign_in_page_labels_every_field(client: Client) -> None:
 
 
 async def test_profile_page_shows_the_person(client: Client, settings: Settings) -> None:
-    db = await Database.connect(str(settings.database_url), min_size=1, max_size=1)
-    try:
-        await accounts.create_account(db, "Ben", "ben@district.example")
-    finally:
-        await db.close()
+    await accounts.create_account(ctx_of(client).db, "Ben", "ben@district.example")
     response = await client.get("/@ben")
     page = await response.text()
     assert response.status == 200

@@ -9,36 +9,13 @@ import re
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestClient
 from PIL import Image
 
-from node.services.accounts import accounts
-from node.services.kernel.db import Database
 from node.settings import Settings
 from tests.fixtures.media import images
-from tests.support.html import csrf_token
+from tests.support.web import Client, person_signed_in
 
-PASSWORD = "correct horse battery"
 AS2 = {"Accept": "application/activity+json"}
-Client = TestClient[object, object]
-
-
-async def _signed_in(client: Client, settings: Settings, username: str = "ana") -> str:
-    """Create a person, sign them in, and return the session's CSRF token."""
-    db = await Database.connect(str(settings.database_url), min_size=1, max_size=1)
-    try:
-        await accounts.create_account(
-            db, username, f"{username}@district.example", password=PASSWORD
-        )
-    finally:
-        await db.close()
-    token = csrf_token(await (await client.get("/sign-in")).text())
-    response = await client.post(
-        "/sign-in",
-        data={"username": username, "password": PASSWORD, "_csrf": token, "next": "/"},
-    )
-    assert response.status == 200
-    return csrf_token(await response.text())
 
 
 def _profile_form(token: str | None, **overrides: Any) -> list[tuple[str, str]]:
@@ -89,10 +66,8 @@ async def test_settings_needs_a_signed_in_person(client: Client) -> None:
     assert response.headers["Location"] == "/sign-in?next=/settings"
 
 
-async def test_settings_page_is_linked_and_offers_the_suggested_fields(
-    client: Client, settings: Settings
-) -> None:
-    await _signed_in(client, settings)
+async def test_settings_page_is_linked_and_offers_the_suggested_fields(client: Client) -> None:
+    await person_signed_in(client)
     home = await (await client.get("/")).text()
     assert '<a href="/settings">Settings</a>' in home
     page = await (await client.get("/settings")).text()
@@ -105,23 +80,24 @@ async def test_settings_page_is_linked_and_offers_the_suggested_fields(
     assert page.count("anyone under 18") == 2
 
 
+# A bio and fields with markup in them, some of it hostile.
+WITH_MARKUP: dict[str, Any] = {
+    "bio": "Science teacher. <script>alert(1)</script>\n\nSlides: https://slides.example/ana",
+    "fields": [
+        ("School", "Lincoln Elementary"),
+        ("Site", "https://lincoln.example/science"),
+        ("Note", '"><img src=x onerror=alert(1)>'),
+    ],
+}
+
+
 async def test_saving_the_form_shows_on_the_profile_and_in_the_actor_document(
-    client: Client, settings: Settings
+    client: Client,
 ) -> None:
     # Given a signed-in teacher
-    token = await _signed_in(client, settings)
+    token = await person_signed_in(client)
     # When she saves her profile
-    form = _profile_form(
-        token,
-        bio="Science teacher. <script>alert(1)</script>\n\nSlides: https://slides.example/ana",
-        fields=[
-            ("School", "Lincoln Elementary"),
-            ("Site", "https://lincoln.example/science"),
-            ("Note", '"><img src=x onerror=alert(1)>'),
-        ],
-        locked=True,
-        discoverable=True,
-    )
+    form = _profile_form(token, **WITH_MARKUP, locked=True, discoverable=True)
     response = await client.post("/settings", data=form, allow_redirects=False)
     assert response.status == 303
     assert response.headers["Location"] == "/settings?saved=profile"
@@ -163,9 +139,9 @@ async def test_saving_the_form_shows_on_the_profile_and_in_the_actor_document(
 
 
 async def test_a_too_long_display_name_is_refused_with_a_message_and_the_input_kept(
-    client: Client, settings: Settings
+    client: Client,
 ) -> None:
-    token = await _signed_in(client, settings)
+    token = await person_signed_in(client)
     response = await client.post(
         "/settings", data=_profile_form(token, display_name="A" * 61, bio="Kept bio")
     )
@@ -179,8 +155,8 @@ async def test_a_too_long_display_name_is_refused_with_a_message_and_the_input_k
     assert actor["name"] == "" and actor["summary"] == ""  # nothing was saved
 
 
-async def test_more_than_four_fields_are_refused(client: Client, settings: Settings) -> None:
-    token = await _signed_in(client, settings)
+async def test_more_than_four_fields_are_refused(client: Client) -> None:
+    token = await person_signed_in(client)
     five = [(f"Label {n}", f"Value {n}") for n in range(5)]
     response = await client.post("/settings", data=_profile_form(token, fields=five))
     page = await response.text()
@@ -190,8 +166,8 @@ async def test_more_than_four_fields_are_refused(client: Client, settings: Setti
     assert (await _actor(client))["attachment"] == []
 
 
-async def test_a_field_needs_both_a_label_and_a_value(client: Client, settings: Settings) -> None:
-    token = await _signed_in(client, settings)
+async def test_a_field_needs_both_a_label_and_a_value(client: Client) -> None:
+    token = await person_signed_in(client)
     form = _profile_form(token, fields=[("School", ""), ("", "Grade 5")])
     page = await (await client.post("/settings", data=form)).text()
     assert "Profile field 1 needs a value" in page
@@ -199,10 +175,8 @@ async def test_a_field_needs_both_a_label_and_a_value(client: Client, settings: 
     assert 'href="#field-value-0"' in page and 'href="#field-name-1"' in page
 
 
-async def test_a_profile_form_without_the_csrf_token_is_refused(
-    client: Client, settings: Settings
-) -> None:
-    await _signed_in(client, settings)
+async def test_a_profile_form_without_the_csrf_token_is_refused(client: Client) -> None:
+    await person_signed_in(client)
     response = await client.post("/settings", data=_profile_form(None))
     assert response.status == 403
     assert (await _actor(client))["name"] == ""
@@ -211,7 +185,7 @@ async def test_a_profile_form_without_the_csrf_token_is_refused(
 async def test_avatar_and_header_upload_replace_and_remove(
     client: Client, settings: Settings
 ) -> None:
-    token = await _signed_in(client, settings)
+    token = await person_signed_in(client)
     # When she uploads a phone photo as her avatar, with a description
     response = await client.post(
         "/settings/avatar",
@@ -253,10 +227,8 @@ async def test_avatar_and_header_upload_replace_and_remove(
     assert (await client.get(new_icon["url"].removeprefix(settings.public_url))).status == 404
 
 
-async def test_a_file_that_is_not_an_image_is_refused_on_the_settings_page(
-    client: Client, settings: Settings
-) -> None:
-    token = await _signed_in(client, settings)
+async def test_a_file_that_is_not_an_image_is_refused_on_the_settings_page(client: Client) -> None:
+    token = await person_signed_in(client)
     response = await client.post(
         "/settings/avatar", data=_image_form(b"<svg onload=alert(1)>", token)
     )
@@ -267,10 +239,8 @@ async def test_a_file_that_is_not_an_image_is_refused_on_the_settings_page(
     assert "icon" not in await _actor(client)
 
 
-async def test_an_image_form_without_the_csrf_token_is_refused(
-    client: Client, settings: Settings
-) -> None:
-    await _signed_in(client, settings)
+async def test_an_image_form_without_the_csrf_token_is_refused(client: Client) -> None:
+    await person_signed_in(client)
     response = await client.post("/settings/avatar", data=_image_form(images.webp(), None))
     assert response.status == 403
     assert "icon" not in await _actor(client)

@@ -19,10 +19,9 @@ from node.services.accounts import accounts, invites, signup
 from node.services.kernel.db import Database
 from node.settings import Settings
 from tests.support.html import csrf_token
+from tests.support.people import PASSWORD
 from tests.support.smtp import MailCatcher, body_of, link_in
-
-PASSWORD = "correct horse battery"
-Client = TestClient[object, object]
+from tests.support.web import Client, sign_in
 
 
 @pytest.fixture
@@ -75,15 +74,6 @@ async def _sign_up(client: Client, path: str = "/sign-up", **fields: str) -> tup
     return response.status, await response.text()
 
 
-async def _sign_in(client: Client, username: str, password: str = PASSWORD) -> tuple[int, str]:
-    form = await client.get("/sign-in")
-    response = await client.post(
-        "/sign-in",
-        data={"username": username, "password": password, "_csrf": csrf_token(await form.text())},
-    )
-    return response.status, await response.text()
-
-
 async def _post_form(client: Client, page_path: str, action: str, **fields: str) -> tuple[int, str]:
     """Open `page_path` for its CSRF token, then post `fields` to `action`."""
     page = await client.get(page_path)
@@ -102,7 +92,7 @@ async def _confirm(client: Client, link: str) -> str:
     return await done.text()
 
 
-def _signed_in(page: str) -> bool:
+def _shows_signed_in(page: str) -> bool:
     return 'action="/sign-out"' in page
 
 
@@ -134,16 +124,16 @@ async def test_open_sign_up_confirms_the_address_by_mail_then_signs_in(
     link = link_in(message, "/verify/")
     assert link.startswith(settings.public_url)
 
-    status, refused = await _sign_in(client, "ana")
+    status, refused = await sign_in(client, "ana")
     assert status == 403
     assert "Check your email to confirm your address" in refused
     assert 'action="/sign-up/resend"' in refused and 'value="ana@district.example"' in refused
 
     confirmed = await _confirm(client, link)
     assert "Your address is confirmed" in confirmed
-    status, home = await _sign_in(client, "ana")
+    status, home = await sign_in(client, "ana")
     assert status == 200
-    assert _signed_in(home)
+    assert _shows_signed_in(home)
     again = await client.get(urlsplit(link).path)
     assert again.status == 410
     assert "expired or was already used" in await again.text()
@@ -282,10 +272,10 @@ async def test_approval_mode_waits_for_an_admin_who_approves(
     assert status == 201 and "an administrator reviews your account" in done
     confirmed = await _confirm(client, link_in(mail.last_to("ana@district.example"), "/verify/"))
     assert "waiting for approval" in confirmed
-    status, refused = await _sign_in(client, "ana")
+    status, refused = await sign_in(client, "ana")
     assert status == 403 and "Your account is waiting for approval" in refused
 
-    status, admin_home = await _sign_in(client, "principal")
+    status, admin_home = await sign_in(client, "principal")
     assert status == 200 and 'href="/admin/sign-up"' in admin_home
     page = await (await client.get("/admin/sign-up")).text()
     assert "@ana" in page and "ana@district.example" in page
@@ -299,8 +289,8 @@ async def test_approval_mode_waits_for_an_admin_who_approves(
     assert f"{settings.public_url}/sign-in" in body_of(approved)
 
     client.session.cookie_jar.clear()
-    status, home = await _sign_in(client, "ana")
-    assert status == 200 and _signed_in(home)
+    status, home = await sign_in(client, "ana")
+    assert status == 200 and _shows_signed_in(home)
 
 
 async def test_a_rejected_sign_up_is_removed_and_told(
@@ -310,14 +300,14 @@ async def test_a_rejected_sign_up_is_removed_and_told(
     await _sign_up(client)
     await _confirm(client, link_in(mail.last_to("ana@district.example"), "/verify/"))
     account_id = await _account_id(settings, "ana")
-    await _sign_in(client, "principal")
+    await sign_in(client, "principal")
     status, after = await _post_form(
         client, "/admin/sign-up", f"/admin/sign-up/accounts/{account_id}", decision="reject"
     )
     assert status == 200 and "Sign-up rejected" in after
     assert "was not approved" in mail.last_to("ana@district.example")["Subject"]
     client.session.cookie_jar.clear()
-    status, page = await _sign_in(client, "ana")
+    status, page = await sign_in(client, "ana")
     assert status == 401 and "do not match" in page
 
 
@@ -333,7 +323,7 @@ async def test_the_admin_page_is_for_admins_only(client: Client, settings: Setti
     assert signed_out.headers["Location"] == "/sign-in?next=/admin/sign-up"
     async with _database(settings) as db:
         await accounts.create_account(db, "teacher", "t@district.example", password=PASSWORD)
-    await _sign_in(client, "teacher")
+    await sign_in(client, "teacher")
     assert (await client.get("/admin/sign-up")).status == 403
     refused = await client.post("/admin/sign-up", data={"mode": "open"})
     assert refused.status == 403
@@ -343,7 +333,7 @@ async def test_an_admin_changes_the_mode_and_domains_on_the_page(
     client: Client, settings: Settings
 ) -> None:
     await _admin(settings)
-    await _sign_in(client, "principal")
+    await sign_in(client, "principal")
     page = await (await client.get("/admin/sign-up")).text()
     assert "New nodes start closed" in page
     assert 'value="closed" checked' in page
@@ -363,7 +353,7 @@ async def test_an_admin_changes_the_mode_and_domains_on_the_page(
 
 async def test_an_admin_creates_an_invite_link(client: Client, settings: Settings) -> None:
     await _admin(settings)
-    await _sign_in(client, "principal")
+    await sign_in(client, "principal")
     status, page = await _post_form(
         client, "/admin/sign-up", "/admin/sign-up/invites", uses="3", days="7"
     )
@@ -384,7 +374,7 @@ async def test_without_mail_sign_up_and_the_admin_page_say_so(settings: Settings
         assert 'name="username"' not in page
         status, _ = await _sign_up(client, "/sign-in")
         assert status == 503
-        await _sign_in(client, "principal")
+        await sign_in(client, "principal")
         admin_page = await (await client.get("/admin/sign-up")).text()
         assert "Mail is not configured: COMMONROOM_SMTP_URL is not set" in admin_page
         reset_status, reset = await _post_form(
@@ -470,10 +460,10 @@ async def test_password_reset_mails_a_link_and_does_not_reveal_accounts(
     done = await client.post(
         path, data={"password": new_password, "confirm": new_password, "_csrf": csrf_token(form)}
     )
-    assert _signed_in(await done.text())
+    assert _shows_signed_in(await done.text())
     client.session.cookie_jar.clear()
-    assert (await _sign_in(client, "principal"))[0] == 401
-    assert (await _sign_in(client, "principal", new_password))[0] == 200
+    assert (await sign_in(client, "principal"))[0] == 401
+    assert (await sign_in(client, "principal", new_password))[0] == 200
 
 
 async def test_a_reset_link_confirms_the_address_but_not_an_approval(
@@ -489,7 +479,7 @@ async def test_a_reset_link_confirms_the_address_but_not_an_approval(
     )
     assert done.status == 403
     page = await done.text()
-    assert "Your account is waiting for approval" in page and not _signed_in(page)
+    assert "Your account is waiting for approval" in page and not _shows_signed_in(page)
 
 
 async def test_too_many_sign_up_attempts_from_one_address_get_429(

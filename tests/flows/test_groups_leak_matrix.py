@@ -21,23 +21,13 @@ from node.storage.accounts import profiles as profile_store
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
 from tests.support.federation import FlowNode, run_until_idle, running_node
-from tests.support.html import csrf_token
+from tests.support.people import PASSWORD
+from tests.support.web import signed_in_session
 
-PASSWORD = "correct horse 1"
 USERS = {"anonymous": None, "author": "ana", "member": "mona", "stranger": "stan",
          "mentioned": "menno", "pending": "penny"}  # fmt: skip
 MAY_SEE = {"author", "member"}
 MARKERS = ("gm-thread-secret", "gm-reply-secret")
-
-
-async def _session(node: FlowNode, username: str | None) -> aiohttp.ClientSession:
-    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    if username:
-        form = await (await http.get(f"{node.url}/sign-in")).text()
-        signed = await http.post(f"{node.url}/sign-in", data={
-            "username": username, "password": PASSWORD, "_csrf": csrf_token(form)})  # fmt: skip
-        assert "You are signed in" in await signed.text()
-    return http
 
 
 async def _setup(node: FlowNode) -> tuple[Any, int, int]:
@@ -71,7 +61,7 @@ async def test_no_surface_shows_members_only_posts_to_non_members(node: FlowNode
              f"/groups/staffroom/threads/{thread}"]  # fmt: skip
     leaks = []
     for viewer, username in USERS.items():
-        async with await _session(node, username) as http:
+        async with await signed_in_session(node.url, username) as http:
             seen = paths + (["/", "/notifications"] if username else [])
             for path in seen:
                 html = await (await http.get(f"{node.url}{path}")).text()

@@ -15,7 +15,7 @@ from node.services.groups import threads as group_posts
 from node.services.inbound.apply import apply_activity
 from node.services.kernel.received import Rejected
 from node.storage.social import follows as follow_store
-from tests.flows.test_lemmy_community import ANNOUNCE, COMMUNITY, _known_actor, _load
+from tests.flows.test_groups_lemmy_community import ANNOUNCE, COMMUNITY, _known_actor, _load
 from tests.support.federation import FlowNode
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"

@@ -8,48 +8,26 @@ import re
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestClient
 
-from node import keys
 from node.domain.accounts import Account, Role
 from node.domain.groups import GroupSettings
-from node.services.accounts import accounts
 from node.services.groups import groups
 from node.services.groups.groups import GroupInfo
-from node.services.kernel.context import NodeContext
 from tests.fixtures.media import images
 from tests.support.html import csrf_token
-
-PASSWORD = "correct horse battery"
-Client = TestClient[Any, Any]
-
-
-def _ctx(client: Client) -> NodeContext:
-    return client.server.app[keys.NODE]
+from tests.support.people import local_person
+from tests.support.web import Client, ctx_of, signed_in
 
 
 async def _person(client: Client, username: str, role: Role = Role.EDUCATOR) -> Account:
-    return await accounts.create_account(
-        _ctx(client).db, username, f"{username}@district.example", password=PASSWORD, role=role
-    )
-
-
-async def _sign_in(client: Client, username: str) -> str:
-    """Sign in as `username` (signing out whoever was signed in); return the CSRF token."""
-    client.session.cookie_jar.clear()
-    token = csrf_token(await (await client.get("/sign-in")).text())
-    response = await client.post(
-        "/sign-in", data={"username": username, "password": PASSWORD, "_csrf": token, "next": "/"}
-    )
-    assert response.status == 200
-    return csrf_token(await response.text())
+    return await local_person(ctx_of(client), username, role=role)
 
 
 async def _group(
     client: Client, owner: Account, slug: str = "bookclub", **settings: Any
 ) -> GroupInfo:
     settings.setdefault("name", "Book club")
-    return await groups.create_group(_ctx(client), owner, slug, GroupSettings(**settings))
+    return await groups.create_group(ctx_of(client), owner, slug, GroupSettings(**settings))
 
 
 async def _post(client: Client, path: str, token: str, **form: str) -> tuple[int, str]:
@@ -79,7 +57,7 @@ async def _start_thread(client: Client, token: str, title: str, text: str) -> in
 async def test_a_teacher_creates_a_group_through_the_form(client: Client) -> None:
     # Given a signed-in teacher on the directory
     await _person(client, "owen")
-    token = await _sign_in(client, "owen")
+    token = await signed_in(client, "owen")
     _, directory = await _page(client, "/groups")
     assert '<a href="/groups">Groups</a>' in directory  # in the main navigation
     assert 'href="/groups/new"' in directory
@@ -99,7 +77,7 @@ async def test_a_teacher_creates_a_group_through_the_form(client: Client) -> Non
     assert "Be kind" in page and "literature" in page and "Grade 10" in page
     assert "Members only" in page and "You are the owner" in page
     assert 'href="/groups/bookclub/settings"' in page
-    group = await groups.find_group(_ctx(client), "bookclub")
+    group = await groups.find_group(ctx_of(client), "bookclub")
     assert group.join_policy == "approval" and group.members_only and group.members_listed
     assert group.subjects == ("English", "literature") and group.grades == ("9", "10")
 
@@ -109,7 +87,7 @@ async def test_the_create_form_explains_what_is_wrong_and_keeps_what_was_typed(
 ) -> None:
     owen = await _person(client, "owen")
     await _group(client, owen)
-    token = await _sign_in(client, "owen")
+    token = await signed_in(client, "owen")
     status, page = await _post(
         client, "/groups/new", token, slug="bookclub", name="Another", join_policy="open"
     )
@@ -125,7 +103,7 @@ async def test_the_create_form_explains_what_is_wrong_and_keeps_what_was_typed(
 
 async def test_students_are_not_offered_group_creation(client: Client) -> None:
     await _person(client, "sam", Role.STUDENT)
-    token = await _sign_in(client, "sam")
+    token = await signed_in(client, "sam")
     _, directory = await _page(client, "/groups")
     assert 'href="/groups/new"' not in directory
     assert (await client.get("/groups/new")).status == 403
@@ -137,7 +115,7 @@ async def test_a_teacher_joins_and_leaves_an_open_group(client: Client) -> None:
     owen = await _person(client, "owen")
     await _person(client, "ana")
     await _group(client, owen)
-    token = await _sign_in(client, "ana")
+    token = await signed_in(client, "ana")
     _, before = await _page(client, "/groups/bookclub")
     assert "Join the group" in before and "Start a thread" not in before
     assert await _post(client, "/groups/bookclub/join", token) == (303, "/groups/bookclub")
@@ -155,13 +133,13 @@ async def test_an_approval_group_lets_in_whom_the_owner_approves(client: Client)
     owen = await _person(client, "owen")
     await _person(client, "ana")
     await _group(client, owen, join_policy="approval")
-    token = await _sign_in(client, "ana")
+    token = await signed_in(client, "ana")
     assert "Ask to join" in (await _page(client, "/groups/bookclub"))[1]
     await _post(client, "/groups/bookclub/join", token)
     _, waiting = await _page(client, "/groups/bookclub")
     assert "waiting for a moderator" in waiting and "Start a thread" not in waiting
     # When the owner, told of it in his notifications, approves the request shown to him
-    token = await _sign_in(client, "owen")
+    token = await signed_in(client, "owen")
     _, told = await _page(client, "/notifications")
     assert "asked to join" in told and 'href="/groups/bookclub/requests"' in told
     _, requests = await _page(client, "/groups/bookclub/requests")
@@ -173,7 +151,7 @@ async def test_an_approval_group_lets_in_whom_the_owner_approves(client: Client)
     assert (status, location) == (303, "/groups/bookclub/requests")
     assert "No one is waiting" in (await _page(client, "/groups/bookclub/requests"))[1]
     # Then she is a member
-    await _sign_in(client, "ana")
+    await signed_in(client, "ana")
     assert "You are a member" in (await _page(client, "/groups/bookclub"))[1]
 
 
@@ -181,15 +159,15 @@ async def test_invite_only_group_says_so_and_lets_in_the_invited(client: Client)
     owen = await _person(client, "owen")
     await _person(client, "ana")
     await _group(client, owen, join_policy="invite")
-    token = await _sign_in(client, "ana")
+    token = await signed_in(client, "ana")
     assert "by invitation only" in (await _page(client, "/groups/bookclub"))[1]
     assert (await _post(client, "/groups/bookclub/join", token))[0] == 403
-    token = await _sign_in(client, "owen")
+    token = await signed_in(client, "owen")
     status, location = await _post(client, "/groups/bookclub/invitations", token, target="ana")
     assert (status, location) == (303, "/groups/bookclub/settings?saved=invited")
     status, page = await _post(client, "/groups/bookclub/invitations", token, target="nobody")
     assert status == 422 and 'id="target-error"' in page
-    token = await _sign_in(client, "ana")
+    token = await signed_in(client, "ana")
     assert "Accept the invitation" in (await _page(client, "/groups/bookclub"))[1]
     await _post(client, "/groups/bookclub/join", token)
     assert "You are a member" in (await _page(client, "/groups/bookclub"))[1]
@@ -198,10 +176,10 @@ async def test_invite_only_group_says_so_and_lets_in_the_invited(client: Client)
 async def test_members_start_a_thread_and_reply(client: Client) -> None:
     owen, ana = await _person(client, "owen"), await _person(client, "ana")
     group = await _group(client, owen)
-    await groups.join(_ctx(client), ana, group)
-    token = await _sign_in(client, "ana")
+    await groups.join(ctx_of(client), ana, group)
+    token = await signed_in(client, "ana")
     thread_id = await _start_thread(client, token, "Week 3: chapter five", "The *ending*?")
-    token = await _sign_in(client, "owen")
+    token = await signed_in(client, "owen")
     status, location = await _post(
         client, f"/groups/bookclub/threads/{thread_id}/replies", token, text="I loved it."
     )
@@ -222,11 +200,11 @@ async def test_a_thread_is_marked_new_for_other_members_until_they_read_it(
 ) -> None:
     owen, ana = await _person(client, "owen"), await _person(client, "ana")
     group = await _group(client, owen)
-    await groups.join(_ctx(client), ana, group)
-    token = await _sign_in(client, "ana")
+    await groups.join(ctx_of(client), ana, group)
+    token = await signed_in(client, "ana")
     thread_id = await _start_thread(client, token, "Reading list", "Suggestions welcome")
     assert "unread-marker" not in (await _page(client, "/groups/bookclub"))[1]
-    await _sign_in(client, "owen")
+    await signed_in(client, "owen")
     assert "unread-marker" in (await _page(client, "/groups/bookclub"))[1]
     await client.get(f"/groups/bookclub/threads/{thread_id}")
     assert "unread-marker" not in (await _page(client, "/groups/bookclub"))[1]
@@ -237,15 +215,15 @@ async def test_moderators_pin_and_lock_and_members_cannot_reply_to_a_locked_thre
 ) -> None:
     owen, ana = await _person(client, "owen"), await _person(client, "ana")
     group = await _group(client, owen)
-    await groups.join(_ctx(client), ana, group)
-    token = await _sign_in(client, "ana")
+    await groups.join(ctx_of(client), ana, group)
+    token = await signed_in(client, "ana")
     older = await _start_thread(client, token, "Older thread", "first")
     newer = await _start_thread(client, token, "Newer thread", "second")
     _, page = await _page(client, f"/groups/bookclub/threads/{older}")
     assert "Pin to the top" not in page  # not a moderator
     assert (await _post(client, f"/groups/bookclub/threads/{older}/pin", token))[0] == 403
 
-    token = await _sign_in(client, "owen")
+    token = await signed_in(client, "owen")
     for action in ("pin", "lock"):
         status, location = await _post(client, f"/groups/bookclub/threads/{older}/{action}", token)
         assert (status, location) == (303, f"/groups/bookclub/threads/{older}")
@@ -255,7 +233,7 @@ async def test_moderators_pin_and_lock_and_members_cannot_reply_to_a_locked_thre
     _, page = await _page(client, f"/groups/bookclub/threads/{older}")
     assert "Unpin" in page and "Unlock" in page and "Your reply" in page  # moderators may
 
-    token = await _sign_in(client, "ana")
+    token = await signed_in(client, "ana")
     _, page = await _page(client, f"/groups/bookclub/threads/{older}")
     assert "This thread is locked" in page and "Your reply" not in page
     status, _ = await _post(client, f"/groups/bookclub/threads/{older}/replies", token, text="x")
@@ -264,7 +242,7 @@ async def test_moderators_pin_and_lock_and_members_cannot_reply_to_a_locked_thre
         0
     ] == 303
 
-    token = await _sign_in(client, "owen")
+    token = await signed_in(client, "owen")
     for action in ("unpin", "unlock"):
         await _post(client, f"/groups/bookclub/threads/{older}/{action}", token)
     _, listing = await _page(client, "/groups/bookclub")
@@ -275,8 +253,8 @@ async def test_moderators_pin_and_lock_and_members_cannot_reply_to_a_locked_thre
 async def test_a_moderator_removes_a_reply_and_then_the_thread(client: Client) -> None:
     owen, ana = await _person(client, "owen"), await _person(client, "ana")
     group = await _group(client, owen)
-    await groups.join(_ctx(client), ana, group)
-    token = await _sign_in(client, "ana")
+    await groups.join(ctx_of(client), ana, group)
+    token = await signed_in(client, "ana")
     thread_id = await _start_thread(client, token, "Selling a bike", "Off topic")
     _, location = await _post(
         client, f"/groups/bookclub/threads/{thread_id}/replies", token, text="Still for sale"
@@ -285,7 +263,7 @@ async def test_a_moderator_removes_a_reply_and_then_the_thread(client: Client) -
     assert "Remove this reply" not in (await _page(client, location.split("#")[0]))[1]
     assert (await _post(client, f"/groups/bookclub/posts/{reply_id}/remove", token))[0] == 403
 
-    token = await _sign_in(client, "owen")
+    token = await signed_in(client, "owen")
     status, location = await _post(
         client, f"/groups/bookclub/posts/{reply_id}/remove", token, thread=str(thread_id)
     )
@@ -305,22 +283,22 @@ async def test_a_members_only_group_shows_outsiders_its_name_but_no_threads(
     owen, ana = await _person(client, "owen"), await _person(client, "ana")
     await _person(client, "olly")
     group = await _group(client, owen, description="Rubrics and marking", members_only=True)
-    await groups.join(_ctx(client), ana, group)
-    token = await _sign_in(client, "ana")
+    await groups.join(ctx_of(client), ana, group)
+    token = await signed_in(client, "ana")
     thread_id = await _start_thread(client, token, "Assessment ideas", "The rubric draft")
     thread_path = f"/groups/bookclub/threads/{thread_id}"
 
     for who in (None, "olly"):
         client.session.cookie_jar.clear()
         if who:
-            await _sign_in(client, who)
+            await signed_in(client, who)
         status, page = await _page(client, "/groups/bookclub")
         assert status == 200 and "Book club" in page and "Rubrics and marking" in page
         assert "Assessment ideas" not in page and "rubric draft" not in page
         assert "Only members can read" in page
         assert (await client.get(thread_path)).status == 404
 
-    await _sign_in(client, "ana")
+    await signed_in(client, "ana")
     _, page = await _page(client, "/groups/bookclub")
     assert "Assessment ideas" in page
     status, page = await _page(client, thread_path)
@@ -332,13 +310,13 @@ async def test_the_member_list_follows_the_group_settings(client: Client) -> Non
     listed = await _group(client, owen)
     hidden = await _group(client, owen, "quiet", name="Quiet", members_listed=False)
     for group in (listed, hidden):
-        await groups.join(_ctx(client), ana, group)
-    await _sign_in(client, "ana")
+        await groups.join(ctx_of(client), ana, group)
+    await signed_in(client, "ana")
     status, page = await _page(client, "/groups/bookclub/members")
     assert status == 200 and "@owen@" in page and "@ana@" in page
     assert 'href="/groups/quiet/members"' not in (await _page(client, "/groups/quiet"))[1]
     assert (await client.get("/groups/quiet/members")).status == 403
-    await _sign_in(client, "owen")  # moderators always see it
+    await signed_in(client, "owen")  # moderators always see it
     assert (await client.get("/groups/quiet/members")).status == 200
 
 
@@ -365,8 +343,8 @@ async def test_people_who_do_not_moderate_get_403_on_settings_and_requests(
 ) -> None:
     owen, ana = await _person(client, "owen"), await _person(client, "ana")
     group = await _group(client, owen)
-    await groups.join(_ctx(client), ana, group)
-    token = await _sign_in(client, "ana")
+    await groups.join(ctx_of(client), ana, group)
+    token = await signed_in(client, "ana")
     for path in ("/groups/bookclub/settings", "/groups/bookclub/requests"):
         assert (await client.get(path)).status == 403
     for policy in ("open", "no such policy"):
@@ -374,7 +352,7 @@ async def test_people_who_do_not_moderate_get_403_on_settings_and_requests(
             client, "/groups/bookclub/settings", token, name="Mine now", join_policy=policy
         )
         assert status == 403 and "Save settings" not in page
-    assert (await groups.find_group(_ctx(client), "bookclub")).name == "Book club"
+    assert (await groups.find_group(ctx_of(client), "bookclub")).name == "Book club"
     client.session.cookie_jar.clear()
     response = await client.get("/groups/bookclub/settings", allow_redirects=False)
     assert response.status == 303 and response.headers["Location"].startswith("/sign-in")
@@ -383,8 +361,8 @@ async def test_people_who_do_not_moderate_get_403_on_settings_and_requests(
 async def test_the_owner_edits_the_settings(client: Client) -> None:
     owen, ana = await _person(client, "owen"), await _person(client, "ana")
     group = await _group(client, owen)
-    await groups.join(_ctx(client), ana, group)
-    token = await _sign_in(client, "owen")
+    await groups.join(ctx_of(client), ana, group)
+    token = await signed_in(client, "owen")
     _, form = await _page(client, "/groups/bookclub/settings")
     assert 'value="Book club"' in form and '<label for="target">' in form
     status, location = await _post(
@@ -409,7 +387,7 @@ async def test_group_forms_without_the_csrf_token_are_refused(client: Client) ->
     owen = await _person(client, "owen")
     await _person(client, "ana")
     await _group(client, owen)
-    await _sign_in(client, "ana")
+    await signed_in(client, "ana")
     response = await client.post("/groups/bookclub/join", data={}, allow_redirects=False)
     assert response.status == 403 and "expired" in await response.text()
     response = await client.post(
@@ -441,7 +419,7 @@ async def test_a_moderator_gives_the_group_a_picture_that_federates(client: Clie
     owen = await _person(client, "owen")
     await _person(client, "ana")
     await _group(client, owen)
-    await _sign_in(client, "ana")
+    await signed_in(client, "ana")
     token = csrf_token((await _page(client, "/groups/bookclub"))[1])
     form = aiohttp.FormData()
     form.add_field("_csrf", token)
@@ -449,7 +427,7 @@ async def test_a_moderator_gives_the_group_a_picture_that_federates(client: Clie
     refused = await client.post("/groups/bookclub/picture", data=form, allow_redirects=False)
     assert refused.status == 403, "only moderators change the picture"
 
-    token = await _sign_in(client, "owen")
+    token = await signed_in(client, "owen")
     form = aiohttp.FormData()
     form.add_field("_csrf", token)
     form.add_field("description", "Books on a shelf")
