@@ -15,7 +15,7 @@ from node.domain.oauth import TokenId
 from node.domain.sessions import WebSessionId, browser_of
 from node.services.accounts import accounts, oauth, sessions
 from node.web import session
-from node.web.forms import form_text, read_form
+from node.web.forms import form_text, path_id, read_form
 
 routes = web.RouteTableDef()
 
@@ -63,10 +63,10 @@ async def change_password(request: web.Request, account: Account) -> dict[str, s
     return {}
 
 
-@routes.post(r"/settings/sessions/{id:\d{1,18}}/end")
+@routes.post(r"/settings/sessions/{id:[0-9]{1,18}}/end")
 async def end_session(request: web.Request) -> web.Response:
     account = signed_in(request)
-    target = WebSessionId(int(request.match_info["id"]))
+    target = WebSessionId(path_id(request, "id"))
     await sessions.end_session_of(request.app[keys.DATABASE], account, target)
     raise web.HTTPSeeOther("/settings?saved=session#sessions")
 
@@ -79,9 +79,9 @@ async def end_other_sessions(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/settings?saved=others#sessions")
 
 
-@routes.post(r"/settings/apps/{id:\d{1,18}}/revoke")
+@routes.post(r"/settings/apps/{id:[0-9]{1,18}}/revoke")
 async def revoke_app(request: web.Request) -> web.Response:
     account = signed_in(request)
-    token = TokenId(int(request.match_info["id"]))
+    token = TokenId(path_id(request, "id"))
     await oauth.revoke_for_account(request.app[keys.DATABASE], account, token)
     raise web.HTTPSeeOther("/settings?saved=app#apps")

@@ -32,7 +32,7 @@ _NOT_FORMS = ("/inbox", "/actor/inbox", "/users/{username}/inbox", "/oauth/token
 # Filled into the URL; what ends a session or removes the fixtures goes last.
 _PATH = {"post_id": "", "handle": "club", "username": "ana", "follow_id": "1",
          "action": "like", "switch": "pin", "slot": "avatar", "token": "x" * 20,
-         "account_id": "2"}  # fmt: skip
+         "account_id": "2", "id": "1"}  # fmt: skip
 # Mail is not configured in tests: these answer 503 "this node cannot send email" to anything.
 _NEEDS_MAIL = frozenset({"/password-reset", "/sign-up/resend"})
 _LAST = ("/sign-out", "/posts/{post_id}/{action}", "/groups/{handle}/leave")
