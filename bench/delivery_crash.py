@@ -18,25 +18,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shutil
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession
 from common import (
     BenchDatabases,
-    NodeConfig,
     NodeProcess,
-    free_port,
     machine_busy_seconds,
     machine_description,
     start_node,
     wait_for_listeners,
 )
-from fanout import POST_TEXT, SinkProcess, follow_author, wait_delivered
+from fanout import POST_TEXT, SinkProcess, author_with_followers, wait_delivered
 
 
 async def _wait_received(
@@ -61,50 +56,37 @@ async def one_run(
     kill_at: int,
 ) -> dict[str, float]:
     """One fan-out with one kill -9 after `kill_at` deliveries reached the sink."""
-    from node.domain.urls import Urls
-    from node.services.accounts import accounts
-    from node.services.kernel.context import NodeContext, federation_client
-    from node.services.kernel.db import Database
     from node.services.posts import posts
 
-    dsn = await databases.create("crash")
-    data_dir = Path(tempfile.mkdtemp(prefix="commonroom-bench-crash-"))
-    config = NodeConfig(dsn=dsn, port=free_port(), data_dir=data_dir)
-    db = await Database.connect(dsn, min_size=1, max_size=2)
-    ctx = NodeContext(db=db, urls=Urls(config.public_url), loopback=True,
-                      http=federation_client(config.public_url, loopback=True))  # fmt: skip
     workers: list[NodeProcess] = []
-    try:
-        author = await accounts.create_account(db, "author", "author@district.example")
-        await sink.configure(http, author.public_key_pem, ctx.urls.key_id(author.username))
-        await follow_author(dsn, author.id, args, sink.ports)
-        workers.append(start_node(config, "worker", name="worker-killed"))
-        await wait_for_listeners(dsn, 1, processes=workers)
-        busy, started = machine_busy_seconds(), time.perf_counter()
-        await posts.create_post(ctx, author, POST_TEXT)
-        at_kill = await _wait_received(sink, http, kill_at, workers[0], args.timeout)
-        workers[0].process.kill()  # SIGKILL
-        workers[0].process.wait()
-        workers.append(start_node(config, "worker", name="worker-restarted"))
-        delivered, _states = await wait_delivered(ctx, args.followers, args.timeout, workers[1:])
-        seen = await sink.stats(http)
-        busy = (machine_busy_seconds() - busy) / (time.perf_counter() - started)
-        return {
-            "killed after": float(at_kill["valid"]),
-            "received": float(seen["valid"]),
-            "re-sent": float(seen["duplicates"]),
-            "re-sent %": 100 * seen["duplicates"] / args.followers,
-            "lost": float(args.followers - seen["inboxes"]),
-            "rows not delivered": float(args.followers - delivered),
-            "invalid signatures": float(seen["invalid"]),
-            "busy cores (all)": busy,
-        }
-    finally:
-        for worker in workers:
-            worker.stop()
-        await db.close()
-        await databases.drop(dsn)
-        shutil.rmtree(data_dir, ignore_errors=True)
+    async with author_with_followers(args, databases, sink, http, "crash") as setup:
+        config, dsn, ctx, author = setup
+        try:
+            workers.append(start_node(config, "worker", name="worker-killed"))
+            await wait_for_listeners(dsn, 1, processes=workers)
+            busy, started = machine_busy_seconds(), time.perf_counter()
+            await posts.create_post(ctx, author, POST_TEXT)
+            at_kill = await _wait_received(sink, http, kill_at, workers[0], args.timeout)
+            workers[0].process.kill()  # SIGKILL
+            workers[0].process.wait()
+            workers.append(start_node(config, "worker", name="worker-restarted"))
+            delivered, _states = await wait_delivered(ctx, args.followers, args.timeout,
+                                                      workers[1:])  # fmt: skip
+            seen = await sink.stats(http)
+            busy = (machine_busy_seconds() - busy) / (time.perf_counter() - started)
+        finally:
+            for worker in workers:
+                worker.stop()
+    return {
+        "killed after": float(at_kill["valid"]),
+        "received": float(seen["valid"]),
+        "re-sent": float(seen["duplicates"]),
+        "re-sent %": 100 * seen["duplicates"] / args.followers,
+        "lost": float(args.followers - seen["inboxes"]),
+        "rows not delivered": float(args.followers - delivered),
+        "invalid signatures": float(seen["invalid"]),
+        "busy cores (all)": busy,
+    }
 
 
 def _report(args: argparse.Namespace, runs: list[dict[str, float]]) -> None:

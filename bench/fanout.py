@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import shutil
 import subprocess
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -187,42 +189,56 @@ async def one_run(
     profile_dir: Path | None,
 ) -> dict[str, float]:
     """A fresh database with the author and followers, `workers` worker processes, one post."""
+    processes: list[NodeProcess] = []
+    async with author_with_followers(args, databases, sink, http, "fanout") as setup:
+        config, dsn, ctx, author = setup
+        try:
+            processes = [
+                start_node(config, "worker", name=f"worker{i}", what_if=args.what_if,
+                           count_queries=args.count_queries,
+                           profile=profile_dir and profile_dir / f"worker{workers}-{i}.prof")
+                for i in range(workers)
+            ]  # fmt: skip
+            await wait_for_listeners(dsn, workers, processes=processes)
+            if args.quiet_wait:
+                await wait_for_quiet(timeout=args.quiet_wait)
+            pg_cpu = PostgresCpu(databases.admin_dsn, database_name(dsn))
+            result = await measure(args, ctx, author, processes, sink, http, pg_cpu)
+            if args.count_queries:
+                for process in processes:
+                    process.stop()
+                for kind, count in sorted(counted_queries(p.log_path for p in processes).items()):
+                    result[f"{kind}/delivery"] = count / args.followers
+            return result
+        finally:
+            for process in processes:
+                process.stop()
+
+
+@contextlib.asynccontextmanager
+async def author_with_followers(
+    args: argparse.Namespace, databases: BenchDatabases, sink: SinkProcess, http: ClientSession,
+    name: str,
+) -> AsyncIterator[tuple[NodeConfig, str, NodeContext, Account]]:  # fmt: skip
+    """A fresh database and data dir with one author followed from `args.followers` inboxes on
+    the sink, and a node context on it; all of it removed afterwards."""
     from node.domain.urls import Urls
     from node.services.accounts import accounts
     from node.services.kernel.context import NodeContext, federation_client
     from node.services.kernel.db import Database
 
-    dsn = await databases.create("fanout")
-    data_dir = Path(tempfile.mkdtemp(prefix="commonroom-bench-fanout-"))
+    dsn = await databases.create(name)
+    data_dir = Path(tempfile.mkdtemp(prefix=f"commonroom-bench-{name}-"))
     config = NodeConfig(dsn=dsn, port=free_port(), data_dir=data_dir)
     db = await Database.connect(dsn, min_size=1, max_size=2)
     ctx = NodeContext(db=db, urls=Urls(config.public_url), loopback=True,
                       http=federation_client(config.public_url, loopback=True))  # fmt: skip
-    processes: list[NodeProcess] = []
     try:
         author = await accounts.create_account(db, "author", "author@district.example")
         await sink.configure(http, author.public_key_pem, ctx.urls.key_id(author.username))
         await follow_author(dsn, author.id, args, sink.ports)
-        processes = [
-            start_node(config, "worker", name=f"worker{i}", what_if=args.what_if,
-                       count_queries=args.count_queries,
-                       profile=profile_dir and profile_dir / f"worker{workers}-{i}.prof")
-            for i in range(workers)
-        ]  # fmt: skip
-        await wait_for_listeners(dsn, workers, processes=processes)
-        if args.quiet_wait:
-            await wait_for_quiet(timeout=args.quiet_wait)
-        pg_cpu = PostgresCpu(databases.admin_dsn, database_name(dsn))
-        result = await measure(args, ctx, author, processes, sink, http, pg_cpu)
-        if args.count_queries:
-            for process in processes:
-                process.stop()
-            for kind, count in sorted(counted_queries(p.log_path for p in processes).items()):
-                result[f"{kind}/delivery"] = count / args.followers
-        return result
+        yield config, dsn, ctx, author
     finally:
-        for process in processes:
-            process.stop()
         await db.close()
         await databases.drop(dsn)
         shutil.rmtree(data_dir, ignore_errors=True)
