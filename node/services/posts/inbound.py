@@ -59,7 +59,10 @@ async def on_update(ctx: NodeContext, received: Received) -> Write:
     """A new version of a post we hold; one we do not hold yet is stored (Update before Create)."""
     note = await trusted_object(ctx, received.activity)
     author = await directory.get_actor(ctx, note.attributed_to)
-    parents = await missing_parents(ctx, note)
+    async with ctx.db.connection() as conn:
+        known = await post_store.get_post_by_uri(conn, note.id) is not None
+    # Only a post we do not hold yet needs its parents fetched (an Update before its Create).
+    parents = [] if known else await missing_parents(ctx, note)
 
     async def write(conn: Conn) -> None:
         post = await post_store.get_post_by_uri(conn, note.id)
