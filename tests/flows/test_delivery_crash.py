@@ -6,7 +6,6 @@ The sink decides when it answers (tests/support/sinks.py), so each test waits fo
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -31,7 +30,7 @@ from node.storage.actors import remote_actors
 from node.storage.actors.remote_actors import RemoteActorFields
 from tests.conftest import free_port
 from tests.support.databases import TestDatabases
-from tests.support.processes import COMMAND, node_env
+from tests.support.processes import COMMAND, eventually, node_env
 from tests.support.sinks import HeldInboxes
 
 pytestmark = pytest.mark.slow
@@ -87,13 +86,6 @@ def _worker(dsn: str, public_url: str, data_dir: Path) -> subprocess.Popen[bytes
         )  # fmt: skip
 
 
-async def _wait(condition, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 async def _delivered(db: Database) -> int:
     async with db.connection() as conn:
         done: int = await conn.fetchval("SELECT count(*) FROM deliveries WHERE state = 'delivered'")
@@ -143,7 +135,7 @@ async def _fan_out_with_a_kill(
             inboxes.release()
             second = _worker(dsn, public_url, tmp_path / "var")
             try:
-                await _wait(lambda: _is_all_delivered(db))
+                await eventually(lambda: _is_all_delivered(db), "every row delivered", timeout=60)
             finally:
                 second.send_signal(signal.SIGTERM)
                 assert second.wait(timeout=30) == 0
@@ -178,7 +170,7 @@ async def test_a_kill_resends_only_what_was_in_flight(
             return await _delivered(db) == ANSWER_FIRST
 
         # Outcomes are written as the sends finish, not when the whole batch has.
-        await _wait(recorded, timeout=15)
+        await eventually(recorded, "the answered rows recorded", timeout=15)
 
     killed = await _fan_out_with_a_kill(databases, tmp_path, answered_ones_recorded)
 
@@ -207,7 +199,7 @@ async def test_two_worker_processes_never_send_a_row_twice(
             # One worker sends at most CONCURRENCY at a time: more held means both are sending.
             await inboxes.wait_for(lambda: inboxes.held > CONCURRENCY, "both workers sending")
             inboxes.release()
-            await _wait(lambda: _is_all_delivered(db))
+            await eventually(lambda: _is_all_delivered(db), "every row delivered", timeout=60)
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
@@ -53,6 +54,19 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(interval)
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]], what: str, timeout: float = 30.0,
+    interval: float = 0.02,
+) -> None:  # fmt: skip
+    """`wait_until` for a condition that must be awaited (a query): poll until it holds, or
+    AssertionError naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        await asyncio.sleep(interval)
 
 
 def postgres_processes_for(pgdata: Path) -> list[int]:
